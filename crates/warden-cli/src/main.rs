@@ -1,0 +1,97 @@
+//! The `warden` command.
+//!
+//! Accepts the wasmtime CLI's forms for WASI so scripts run unchanged:
+//! `warden run [OPTIONS] FILE [ARGS]...`, `warden FILE [ARGS]...`, `--dir`,
+//! `--env`, `--invoke`, `--tcplisten`, `--fuel`, `-S` and `-W` options.
+
+mod options;
+
+use anyhow::Context as _;
+use clap::Parser;
+use options::{Cli, Command, RunArgs};
+use std::io::Write as _;
+use warden::{Exit, Sandbox};
+
+fn main() {
+    let mut argv: Vec<String> = std::env::args().collect();
+    // `warden FILE ...` is `warden run FILE ...`, as with wasmtime.
+    if let Some(first) = argv.get(1) {
+        let known = ["run", "help", "-h", "--help", "-V", "--version"];
+        if !known.contains(&first.as_str()) {
+            argv.insert(1, "run".into());
+        }
+    }
+    let cli = Cli::parse_from(argv);
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("WARDEN_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
+    let status = match cli.command {
+        Command::Run(args) => run(args),
+    };
+    match status {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            // One line naming the cause, never a host backtrace.
+            let msg = e
+                .chain()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join(": ");
+            eprintln!("error: {msg}");
+            std::process::exit(1);
+        }
+    }
+}
+
+fn run(args: RunArgs) -> anyhow::Result<i32> {
+    let settings = args.settings()?;
+    let file = args.file();
+    let mut builder = Sandbox::builder()
+        .args(settings.guest_args.iter())
+        .limits(settings.limits.clone());
+    for (name, value) in &settings.env {
+        builder = builder.env(name, value);
+    }
+    for dir in &settings.dirs {
+        builder = match (&dir.host, dir.memory) {
+            (Some(host), false) if dir.read_only => {
+                builder.preopen_dir_readonly(host, &dir.guest)?
+            }
+            (Some(host), false) => builder.preopen_dir(host, &dir.guest)?,
+            (host, true) => {
+                let fs = match host {
+                    Some(h) => warden::MemoryFs::copy_of_host_dir(h)
+                        .with_context(|| format!("cannot copy `{}` into memory", h.display()))?,
+                    None => warden::MemoryFs::new(),
+                };
+                builder.preopen_memory(&fs, &dir.guest, dir.read_only)
+            }
+            (None, false) => unreachable!("a host directory always has a host path"),
+        };
+    }
+    for addr in &settings.tcplisten {
+        let l = std::net::TcpListener::bind(addr)
+            .with_context(|| format!("cannot listen on `{addr}`"))?;
+        builder = builder.tcp_listener(l);
+    }
+    let bytes =
+        std::fs::read(&file).with_context(|| format!("cannot read `{}`", file.display()))?;
+    let outcome = builder
+        .build()?
+        .run(&bytes, args.invoke.as_deref(), &settings.invoke_args)?;
+    let _ = std::io::stdout().flush();
+    match &outcome.exit {
+        Exit::Status(_) => {
+            for v in &outcome.results {
+                println!("{}", options::show_val(v));
+            }
+        }
+        Exit::Signalled(s) => eprintln!("warden: {s}"),
+        Exit::Trap(e) => eprintln!(
+            "Error: failed to run `{}`\n\nCaused by:\n    {e:?}",
+            file.display()
+        ),
+    }
+    Ok(outcome.exit_status())
+}

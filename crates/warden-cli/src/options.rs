@@ -1,0 +1,304 @@
+//! Command-line options, in the wasmtime CLI's spelling.
+
+use anyhow::{bail, Context as _};
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::time::Duration;
+use warden::Limits;
+
+#[derive(Parser)]
+#[command(
+    name = "warden",
+    version,
+    about = "Run WebAssembly programs under WASI, in a sandbox that grants nothing by default."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run a WASI program (a core module importing wasi_snapshot_preview1 or wasi_unstable).
+    #[command(after_help = EXAMPLES)]
+    Run(RunArgs),
+}
+
+const EXAMPLES: &str = "\
+Examples:
+  warden run hello.wasm                         run a program; it sees no files and no environment
+  warden hello.wasm a b                         the same, passing arguments a and b
+  warden run --dir ./data::/data app.wasm       grant ./data, seen by the guest as /data
+  warden run --dir ./site::/site::ro app.wasm   grant ./site read-only
+  warden run --mem-dir ./seed::/tmp app.wasm    an in-memory copy of ./seed as /tmp; writes stay in memory
+  warden run --env LANG=C --env HOME app.wasm   set LANG, and pass HOME through from the host
+  warden run -S inherit-env app.wasm            pass the whole host environment
+  warden run --invoke add math.wasm 1 2         call the export `add` with arguments 1 and 2
+  warden run --tcplisten 127.0.0.1:8080 srv.wasm  hand the guest a listening socket (fd after the dirs)
+  warden run -W timeout=5s -W max-memory-size=67108864 --fuel 1000000000 app.wasm
+
+Exit status: the guest's proc_exit status; 128+N when the guest raised signal N on
+itself; 134 when it trapped; 1 when warden could not run it (the reason is printed).
+Set WARDEN_LOG=wasi=trace to see every WASI call.";
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// Grant a host directory: HOST[::GUEST][::ro]. GUEST defaults to HOST.
+    #[arg(long = "dir", value_name = "HOST[::GUEST][::ro]")]
+    pub dirs: Vec<String>,
+
+    /// Grant an in-memory directory: [HOST::]GUEST[::ro]. With HOST it starts as a copy of it; writes never reach the host.
+    #[arg(long = "mem-dir", value_name = "[HOST::]GUEST[::ro]")]
+    pub mem_dirs: Vec<String>,
+
+    /// Set NAME=VAL in the guest's environment, or pass NAME through from the host.
+    #[arg(long = "env", value_name = "NAME[=VAL]")]
+    pub env: Vec<String>,
+
+    /// Pass the whole host environment to the guest (same as -S inherit-env).
+    #[arg(long = "inherit-env")]
+    pub inherit_env: bool,
+
+    /// Call this exported function instead of `_start`; the ARGS are its arguments.
+    #[arg(long = "invoke", value_name = "FUNC")]
+    pub invoke: Option<String>,
+
+    /// Listen on ADDR and hand the socket to the guest as a preopened descriptor.
+    #[arg(long = "tcplisten", value_name = "ADDR")]
+    pub tcplisten: Vec<String>,
+
+    /// Stop the guest after it burns this much fuel.
+    #[arg(long = "fuel", value_name = "N")]
+    pub fuel: Option<u64>,
+
+    /// The name the guest sees as argv[0] (default: FILE as given).
+    #[arg(long = "argv0", value_name = "NAME")]
+    pub argv0: Option<String>,
+
+    /// WASI option, as in wasmtime: -S inherit-env, -S cli, -S tcplisten=ADDR,
+    /// -S inherit-network, -S allow-ip-name-lookup, -S tcp, -S udp.
+    #[arg(short = 'S', value_name = "KEY[=VAL]")]
+    pub wasi: Vec<String>,
+
+    /// Engine option, as in wasmtime: -W timeout=DURATION, -W max-memory-size=BYTES, -W fuel=N.
+    #[arg(short = 'W', value_name = "KEY[=VAL]")]
+    pub wasm: Vec<String>,
+
+    /// The program, then the arguments passed to it.
+    #[arg(value_name = "FILE", required = true, trailing_var_arg = true, allow_hyphen_values = true, num_args = 1..)]
+    pub module_and_args: Vec<String>,
+}
+
+/// One directory grant.
+pub struct DirGrant {
+    pub host: Option<PathBuf>,
+    pub guest: String,
+    pub read_only: bool,
+    pub memory: bool,
+}
+
+/// Everything the options say, checked.
+pub struct Settings {
+    pub guest_args: Vec<String>,
+    pub invoke_args: Vec<String>,
+    pub env: Vec<(String, String)>,
+    pub dirs: Vec<DirGrant>,
+    pub tcplisten: Vec<String>,
+    pub limits: Limits,
+}
+
+fn is_true(v: Option<&str>) -> anyhow::Result<bool> {
+    match v {
+        None | Some("y") | Some("yes") | Some("true") => Ok(true),
+        Some("n") | Some("no") | Some("false") => Ok(false),
+        Some(o) => bail!("expected y/n, found `{o}`"),
+    }
+}
+
+fn parse_duration(s: &str) -> anyhow::Result<Duration> {
+    let (num, unit) = s.split_at(
+        s.find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(s.len()),
+    );
+    let n: f64 = num
+        .parse()
+        .with_context(|| format!("`{s}` is not a duration"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "ms" => n / 1e3,
+        "us" => n / 1e6,
+        "ns" => n / 1e9,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => bail!("`{s}` is not a duration (use e.g. 500ms, 5s, 1m)"),
+    };
+    Ok(Duration::from_secs_f64(secs))
+}
+
+fn parse_dir(spec: &str, memory: bool) -> anyhow::Result<DirGrant> {
+    let mut parts: Vec<&str> = spec.split("::").collect();
+    let read_only = parts.len() > 1 && parts.last() == Some(&"ro");
+    if read_only {
+        parts.pop();
+    }
+    let (host, guest) = match (parts.as_slice(), memory) {
+        ([host], false) => (Some(PathBuf::from(host)), host.to_string()),
+        ([guest], true) => (None, guest.to_string()),
+        ([host, guest], _) => (
+            if host.is_empty() {
+                None
+            } else {
+                Some(PathBuf::from(host))
+            },
+            guest.to_string(),
+        ),
+        _ => bail!("`{spec}` is not of the form HOST[::GUEST][::ro]"),
+    };
+    if guest.is_empty() {
+        bail!("`{spec}` names no guest directory");
+    }
+    Ok(DirGrant {
+        host,
+        guest,
+        read_only,
+        memory,
+    })
+}
+
+impl RunArgs {
+    pub fn file(&self) -> PathBuf {
+        PathBuf::from(&self.module_and_args[0])
+    }
+
+    pub fn settings(&self) -> anyhow::Result<Settings> {
+        let mut inherit_env = self.inherit_env;
+        let mut tcplisten = self.tcplisten.clone();
+        for opt in &self.wasi {
+            let (key, val) = match opt.split_once('=') {
+                Some((k, v)) => (k, Some(v)),
+                None => (opt.as_str(), None),
+            };
+            match key {
+                "inherit-env" => inherit_env = is_true(val)?,
+                "tcplisten" => tcplisten.push(
+                    val.context("-S tcplisten needs an address: -S tcplisten=ADDR")?
+                        .to_owned(),
+                ),
+                // WASI 0.1 has no way to create sockets or look up names, so
+                // these network grants change nothing for it; they are
+                // accepted so wasmtime scripts run unchanged.
+                "cli" | "inherit-network" | "allow-ip-name-lookup" | "tcp" | "udp" | "preview2" => {
+                    is_true(val)?;
+                }
+                "http" | "p3" | "nn" | "threads" | "config" | "keyvalue" => {
+                    bail!("-S {key} is not supported by this Warden (it runs WASI 0.1 modules)")
+                }
+                _ => bail!("unknown -S option `{key}`"),
+            }
+        }
+        let mut limits = Limits {
+            fuel: self.fuel,
+            ..Limits::default()
+        };
+        for opt in &self.wasm {
+            let (key, val) = match opt.split_once('=') {
+                Some((k, v)) => (k, Some(v)),
+                None => (opt.as_str(), None),
+            };
+            match (key, val) {
+                ("timeout", Some(v)) => limits.timeout = Some(parse_duration(v)?),
+                ("max-memory-size", Some(v)) => {
+                    limits.max_memory_size = Some(
+                        v.parse()
+                            .with_context(|| format!("`{v}` is not a byte count"))?,
+                    )
+                }
+                ("fuel", Some(v)) => {
+                    limits.fuel = Some(
+                        v.parse()
+                            .with_context(|| format!("`{v}` is not a number"))?,
+                    )
+                }
+                ("component-model" | "component-model-async", _) => {
+                    is_true(val)?;
+                }
+                (k @ ("timeout" | "max-memory-size" | "fuel"), None) => {
+                    bail!("-W {k} needs a value: -W {k}=...")
+                }
+                (k, _) => bail!("-W {k} is not supported by this Warden"),
+            }
+        }
+        let mut env = Vec::new();
+        if inherit_env {
+            env.extend(std::env::vars());
+        }
+        for e in &self.env {
+            match e.split_once('=') {
+                Some((k, v)) => env.push((k.to_owned(), v.to_owned())),
+                None => {
+                    if let Ok(v) = std::env::var(e) {
+                        env.push((e.clone(), v));
+                    }
+                }
+            }
+        }
+        let mut dirs = Vec::new();
+        for d in &self.dirs {
+            dirs.push(parse_dir(d, false)?);
+        }
+        for d in &self.mem_dirs {
+            dirs.push(parse_dir(d, true)?);
+        }
+        let rest = self.module_and_args[1..].to_vec();
+        let mut guest_args = vec![self
+            .argv0
+            .clone()
+            .unwrap_or_else(|| self.module_and_args[0].clone())];
+        guest_args.extend(rest.iter().cloned());
+        Ok(Settings {
+            guest_args,
+            invoke_args: rest,
+            env,
+            dirs,
+            tcplisten,
+            limits,
+        })
+    }
+}
+
+/// Prints a value returned by an invoked function.
+pub fn show_val(v: &wasmtime::Val) -> String {
+    match v {
+        wasmtime::Val::I32(i) => i.to_string(),
+        wasmtime::Val::I64(i) => i.to_string(),
+        wasmtime::Val::F32(f) => f32::from_bits(*f).to_string(),
+        wasmtime::Val::F64(f) => f64::from_bits(*f).to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dir_forms() {
+        let d = parse_dir("a::/b::ro", false).unwrap();
+        assert_eq!(
+            (d.host.unwrap(), d.guest.as_str(), d.read_only),
+            (PathBuf::from("a"), "/b", true)
+        );
+        let d = parse_dir("/x", false).unwrap();
+        assert_eq!((d.guest.as_str(), d.read_only), ("/x", false));
+        let d = parse_dir("/tmp", true).unwrap();
+        assert!(d.host.is_none());
+        assert!(parse_dir("a::b::c::d", false).is_err());
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("5s").unwrap(), Duration::from_secs(5));
+        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
+        assert!(parse_duration("5x").is_err());
+    }
+}

@@ -1,0 +1,981 @@
+//! An in-memory filesystem backend.
+//!
+//! One tree per [`MemoryFs`], behind one mutex: calls are short and a single
+//! lock keeps renames and links trivially consistent. Every directory handle
+//! is its own root: `..` above it, an absolute symlink, or a symlink leading
+//! above it fails with `perm`, exactly like the host backend.
+
+use super::{Dir, File, Opened};
+use crate::clock::realtime_ns;
+use crate::errno::{Errno, Result};
+use crate::types::{Advice, DirEntry, FdFlags, FileType, Filestat, OpenOptions, SetTime, Whence};
+use std::any::Any;
+use std::collections::{BTreeMap, VecDeque};
+use std::io::{IoSlice, IoSliceMut};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// Most symlinks followed while resolving one path (Linux's limit).
+const MAX_SYMLINKS: usize = 40;
+
+type Ino = u64;
+
+enum Content {
+    File(Vec<u8>),
+    Dir {
+        entries: BTreeMap<String, Ino>,
+        parent: Ino,
+    },
+    Symlink(String),
+}
+
+struct Inode {
+    content: Content,
+    nlink: u64,
+    /// Open handles; the inode lives while linked or open.
+    handles: u64,
+    atim: u64,
+    mtim: u64,
+    ctim: u64,
+}
+
+impl Inode {
+    fn filetype(&self) -> FileType {
+        match self.content {
+            Content::File(_) => FileType::RegularFile,
+            Content::Dir { .. } => FileType::Directory,
+            Content::Symlink(_) => FileType::SymbolicLink,
+        }
+    }
+}
+
+struct Tree {
+    dev: u64,
+    next_ino: Ino,
+    inodes: BTreeMap<Ino, Inode>,
+}
+
+impl Tree {
+    fn node(&self, ino: Ino) -> &Inode {
+        self.inodes.get(&ino).expect("a live inode is in the table")
+    }
+
+    fn node_mut(&mut self, ino: Ino) -> &mut Inode {
+        self.inodes
+            .get_mut(&ino)
+            .expect("a live inode is in the table")
+    }
+
+    fn alloc(&mut self, content: Content) -> Ino {
+        let now = realtime_ns();
+        let ino = self.next_ino;
+        self.next_ino += 1;
+        self.inodes.insert(
+            ino,
+            Inode {
+                content,
+                nlink: 1,
+                handles: 0,
+                atim: now,
+                mtim: now,
+                ctim: now,
+            },
+        );
+        ino
+    }
+
+    fn stat(&self, ino: Ino) -> Filestat {
+        let n = self.node(ino);
+        let size = match &n.content {
+            Content::File(d) => d.len() as u64,
+            Content::Dir { entries, .. } => entries.len() as u64,
+            Content::Symlink(t) => t.len() as u64,
+        };
+        Filestat {
+            dev: self.dev,
+            ino,
+            filetype: Some(n.filetype()),
+            nlink: n.nlink,
+            size,
+            atim: n.atim,
+            mtim: n.mtim,
+            ctim: n.ctim,
+        }
+    }
+
+    fn entries(&self, dir: Ino) -> Result<&BTreeMap<String, Ino>> {
+        match &self.node(dir).content {
+            Content::Dir { entries, .. } => Ok(entries),
+            _ => Err(Errno::Notdir),
+        }
+    }
+
+    fn entries_mut(&mut self, dir: Ino) -> Result<&mut BTreeMap<String, Ino>> {
+        let now = realtime_ns();
+        let n = self.node_mut(dir);
+        if n.nlink == 0 {
+            // A removed directory cannot gain entries.
+            return Err(Errno::Noent);
+        }
+        n.mtim = now;
+        n.ctim = now;
+        match &mut n.content {
+            Content::Dir { entries, .. } => Ok(entries),
+            _ => Err(Errno::Notdir),
+        }
+    }
+
+    /// Drops one link; frees the inode when nothing refers to it any more.
+    fn unlink(&mut self, ino: Ino) {
+        let n = self.node_mut(ino);
+        n.nlink = n.nlink.saturating_sub(1);
+        n.ctim = realtime_ns();
+        self.maybe_free(ino);
+    }
+
+    fn maybe_free(&mut self, ino: Ino) {
+        let n = self.node(ino);
+        if n.handles == 0 && n.nlink == 0 {
+            self.inodes.remove(&ino);
+        }
+    }
+
+    fn set_times(&mut self, ino: Ino, atim: SetTime, mtim: SetTime) {
+        let now = realtime_ns();
+        let n = self.node_mut(ino);
+        match atim {
+            SetTime::Keep => {}
+            SetTime::Now => n.atim = now,
+            SetTime::At(t) => n.atim = t,
+        }
+        match mtim {
+            SetTime::Keep => {}
+            SetTime::Now => n.mtim = now,
+            SetTime::At(t) => n.mtim = t,
+        }
+        n.ctim = now;
+    }
+}
+
+/// Where a path led.
+struct Resolved {
+    /// The directory holding the last component.
+    parent: Ino,
+    /// The last component, `None` when the path ended in `.` or `..`.
+    name: Option<String>,
+    /// What the last component names, if it exists.
+    target: Option<Ino>,
+    /// The path ended with `/`: the target must be a directory.
+    must_be_dir: bool,
+}
+
+impl Tree {
+    /// Resolves `path` beneath `root`, never leaving it.
+    fn resolve(&self, root: Ino, path: &str, follow_last: bool) -> Result<Resolved> {
+        let mut queue: VecDeque<String> = VecDeque::new();
+        let mut must_be_dir = path.ends_with('/');
+        push_components(&mut queue, path, false);
+        // The directories from `root` down to where we are.
+        let mut stack = vec![root];
+        let mut links = 0;
+        let mut last = Resolved {
+            parent: root,
+            name: None,
+            target: Some(root),
+            must_be_dir,
+        };
+        while let Some(comp) = queue.pop_front() {
+            let is_last = queue.is_empty();
+            let cur = *stack.last().expect("the root never leaves the stack");
+            if comp == "." || comp == ".." {
+                if comp == ".." {
+                    if stack.len() == 1 {
+                        return Err(Errno::Perm);
+                    }
+                    stack.pop();
+                }
+                let here = *stack.last().expect("the root never leaves the stack");
+                last = Resolved {
+                    parent: here,
+                    name: None,
+                    target: Some(here),
+                    must_be_dir,
+                };
+                continue;
+            }
+            let entries = self.entries(cur)?;
+            let Some(&ino) = entries.get(&comp) else {
+                if is_last {
+                    return Ok(Resolved {
+                        parent: cur,
+                        name: Some(comp),
+                        target: None,
+                        must_be_dir,
+                    });
+                }
+                return Err(Errno::Noent);
+            };
+            match &self.node(ino).content {
+                Content::Symlink(target) if !is_last || follow_last || must_be_dir => {
+                    links += 1;
+                    if links > MAX_SYMLINKS {
+                        return Err(Errno::Loop);
+                    }
+                    if target.starts_with('/') {
+                        return Err(Errno::Perm);
+                    }
+                    if is_last && target.ends_with('/') {
+                        must_be_dir = true;
+                    }
+                    push_components(&mut queue, target, true);
+                    if queue.is_empty() {
+                        // An empty symlink target names nothing.
+                        return Err(Errno::Noent);
+                    }
+                }
+                Content::Dir { .. } => {
+                    if is_last {
+                        last = Resolved {
+                            parent: cur,
+                            name: Some(comp),
+                            target: Some(ino),
+                            must_be_dir,
+                        };
+                    } else {
+                        stack.push(ino);
+                    }
+                }
+                _ => {
+                    if !is_last {
+                        return Err(Errno::Notdir);
+                    }
+                    last = Resolved {
+                        parent: cur,
+                        name: Some(comp),
+                        target: Some(ino),
+                        must_be_dir,
+                    };
+                }
+            }
+        }
+        if let Some(t) = last.target {
+            if last.must_be_dir
+                && !matches!(
+                    self.node(t).content,
+                    Content::Dir { .. } | Content::Symlink(_)
+                )
+            {
+                return Err(Errno::Notdir);
+            }
+        }
+        Ok(last)
+    }
+}
+
+/// Splits `path` into components, in front of what the queue holds when
+/// `front` (a symlink's target replaces the link's place in the walk).
+fn push_components(queue: &mut VecDeque<String>, path: &str, front: bool) {
+    let comps: Vec<String> = path
+        .split('/')
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if front {
+        for c in comps.into_iter().rev() {
+            queue.push_front(c);
+        }
+    } else {
+        queue.extend(comps);
+    }
+}
+
+static NEXT_DEV: AtomicU64 = AtomicU64::new(1);
+
+/// An in-memory filesystem. Cloning shares the tree.
+#[derive(Clone)]
+pub struct MemoryFs {
+    tree: Arc<Mutex<Tree>>,
+}
+
+impl Default for MemoryFs {
+    fn default() -> Self {
+        MemoryFs::new()
+    }
+}
+
+impl MemoryFs {
+    /// An empty filesystem holding one root directory.
+    pub fn new() -> MemoryFs {
+        let dev = 0x5741_5244_0000_0000 | NEXT_DEV.fetch_add(1, Ordering::Relaxed);
+        let mut tree = Tree {
+            dev,
+            next_ino: 1,
+            inodes: BTreeMap::new(),
+        };
+        let root = tree.alloc(Content::Dir {
+            entries: BTreeMap::new(),
+            parent: 1,
+        });
+        tree.node_mut(root).nlink = 2;
+        MemoryFs {
+            tree: Arc::new(Mutex::new(tree)),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Tree> {
+        // A panic while the lock was held cannot leave the tree half-changed
+        // in a way that matters more than stopping the guest would.
+        self.tree.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A capability for the root directory.
+    pub fn root(&self) -> MemoryDir {
+        MemoryDir::new(self.clone(), 1)
+    }
+
+    /// A filesystem holding a copy of the host directory `path` (files,
+    /// directories and symlinks, with their times). Nothing written to it
+    /// reaches the host.
+    pub fn copy_of_host_dir(path: &Path) -> std::io::Result<MemoryFs> {
+        let fs = MemoryFs::new();
+        {
+            let mut tree = fs.lock();
+            copy_in(&mut tree, 1, path)?;
+        }
+        Ok(fs)
+    }
+}
+
+fn copy_in(tree: &mut Tree, dir: Ino, path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    for entry in std::fs::read_dir(path)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let meta = std::fs::symlink_metadata(entry.path())?;
+        let ino = if meta.file_type().is_symlink() {
+            let target = std::fs::read_link(entry.path())?;
+            tree.alloc(Content::Symlink(target.to_string_lossy().into_owned()))
+        } else if meta.is_dir() {
+            let ino = tree.alloc(Content::Dir {
+                entries: BTreeMap::new(),
+                parent: dir,
+            });
+            tree.node_mut(ino).nlink = 2;
+            tree.node_mut(dir).nlink += 1;
+            copy_in(tree, ino, &entry.path())?;
+            ino
+        } else if meta.is_file() {
+            tree.alloc(Content::File(std::fs::read(entry.path())?))
+        } else {
+            continue;
+        };
+        let ns = |s: i64, n: i64| {
+            (s as u64)
+                .wrapping_mul(1_000_000_000)
+                .wrapping_add(n as u64)
+        };
+        let n = tree.node_mut(ino);
+        n.atim = ns(meta.atime(), meta.atime_nsec());
+        n.mtim = ns(meta.mtime(), meta.mtime_nsec());
+        if let Content::Dir { entries, .. } = &mut tree.node_mut(dir).content {
+            entries.insert(name, ino);
+        }
+    }
+    Ok(())
+}
+
+/// A directory capability of a [`MemoryFs`].
+pub struct MemoryDir {
+    fs: MemoryFs,
+    ino: Ino,
+}
+
+impl MemoryDir {
+    fn new(fs: MemoryFs, ino: Ino) -> MemoryDir {
+        fs.lock().node_mut(ino).handles += 1;
+        MemoryDir { fs, ino }
+    }
+
+    fn same_fs<'a>(&self, other: &'a dyn Dir) -> Result<&'a MemoryDir> {
+        let other = other
+            .as_any()
+            .downcast_ref::<MemoryDir>()
+            .ok_or(Errno::Xdev)?;
+        if Arc::ptr_eq(&self.fs.tree, &other.fs.tree) {
+            Ok(other)
+        } else {
+            Err(Errno::Xdev)
+        }
+    }
+}
+
+impl Drop for MemoryDir {
+    fn drop(&mut self) {
+        let mut tree = self.fs.lock();
+        tree.node_mut(self.ino).handles -= 1;
+        tree.maybe_free(self.ino);
+    }
+}
+
+impl Dir for MemoryDir {
+    fn open_at(&self, path: &str, opts: &OpenOptions) -> Result<Opened> {
+        let mut tree = self.fs.lock();
+        let r = tree.resolve(self.ino, path, opts.follow)?;
+        let ino = match r.target {
+            None => {
+                if !opts.create {
+                    return Err(Errno::Noent);
+                }
+                if r.must_be_dir || opts.directory {
+                    return Err(Errno::Isdir);
+                }
+                let name = r.name.expect("a missing target has a name");
+                tree.entries(r.parent)?;
+                let ino = tree.alloc(Content::File(Vec::new()));
+                tree.entries_mut(r.parent)?.insert(name, ino);
+                ino
+            }
+            Some(ino) => {
+                if opts.create && opts.exclusive {
+                    return Err(Errno::Exist);
+                }
+                ino
+            }
+        };
+        let write = opts.write || opts.truncate;
+        match &mut tree.node_mut(ino).content {
+            Content::Symlink(_) => Err(if opts.directory {
+                Errno::Notdir
+            } else {
+                Errno::Loop
+            }),
+            Content::Dir { .. } => {
+                if write {
+                    return Err(Errno::Isdir);
+                }
+                drop(tree);
+                Ok(Opened::Dir(Arc::new(MemoryDir::new(self.fs.clone(), ino))))
+            }
+            Content::File(data) => {
+                if opts.directory {
+                    return Err(Errno::Notdir);
+                }
+                if opts.truncate && !data.is_empty() {
+                    data.clear();
+                    let now = realtime_ns();
+                    let n = tree.node_mut(ino);
+                    n.mtim = now;
+                    n.ctim = now;
+                }
+                tree.node_mut(ino).handles += 1;
+                drop(tree);
+                Ok(Opened::File(Arc::new(MemoryFile {
+                    fs: self.fs.clone(),
+                    ino,
+                    state: Mutex::new(FileState {
+                        pos: 0,
+                        flags: opts.fdflags,
+                    }),
+                    readable: opts.read || !opts.write,
+                    writable: opts.write,
+                })))
+            }
+        }
+    }
+
+    fn create_dir_at(&self, path: &str) -> Result<()> {
+        let mut tree = self.fs.lock();
+        let r = tree.resolve(self.ino, path, false)?;
+        match (r.target, r.name) {
+            (None, Some(name)) => {
+                tree.entries(r.parent)?;
+                let ino = tree.alloc(Content::Dir {
+                    entries: BTreeMap::new(),
+                    parent: r.parent,
+                });
+                tree.node_mut(ino).nlink = 2;
+                tree.entries_mut(r.parent)?.insert(name, ino);
+                tree.node_mut(r.parent).nlink += 1;
+                Ok(())
+            }
+            _ => Err(Errno::Exist),
+        }
+    }
+
+    fn remove_dir_at(&self, path: &str) -> Result<()> {
+        let mut tree = self.fs.lock();
+        let r = tree.resolve(self.ino, path, false)?;
+        let target = r.target.ok_or(Errno::Noent)?;
+        let Some(name) = r.name else {
+            return Err(if path.trim_end_matches('/').ends_with("..") {
+                Errno::Notempty
+            } else {
+                Errno::Inval
+            });
+        };
+        match &tree.node(target).content {
+            Content::Dir { entries, .. } if entries.is_empty() => {}
+            Content::Dir { .. } => return Err(Errno::Notempty),
+            _ => return Err(Errno::Notdir),
+        }
+        tree.entries_mut(r.parent)?.remove(&name);
+        tree.node_mut(r.parent).nlink -= 1;
+        tree.node_mut(target).nlink = 0;
+        tree.maybe_free(target);
+        Ok(())
+    }
+
+    fn unlink_file_at(&self, path: &str) -> Result<()> {
+        let mut tree = self.fs.lock();
+        let r = tree.resolve(self.ino, path, false)?;
+        let target = r.target.ok_or(Errno::Noent)?;
+        let name = r.name.ok_or(Errno::Isdir)?;
+        if matches!(tree.node(target).content, Content::Dir { .. }) {
+            return Err(Errno::Isdir);
+        }
+        tree.entries_mut(r.parent)?.remove(&name);
+        tree.unlink(target);
+        Ok(())
+    }
+
+    fn rename_at(&self, old: &str, new_dir: &dyn Dir, new: &str) -> Result<()> {
+        let new_dir = self.same_fs(new_dir)?;
+        let mut tree = self.fs.lock();
+        let from = tree.resolve(self.ino, old, false)?;
+        let src = from.target.ok_or(Errno::Noent)?;
+        let to = tree.resolve(new_dir.ino, new, false)?;
+        let (Some(from_name), Some(to_name)) = (from.name, to.name) else {
+            return Err(Errno::Busy);
+        };
+        let src_is_dir = matches!(tree.node(src).content, Content::Dir { .. });
+        if to.must_be_dir && !src_is_dir {
+            return Err(Errno::Notdir);
+        }
+        if let Some(dst) = to.target {
+            if dst == src {
+                return Ok(());
+            }
+            match (&tree.node(dst).content, src_is_dir) {
+                (Content::Dir { entries, .. }, true) if !entries.is_empty() => {
+                    return Err(Errno::Notempty)
+                }
+                (Content::Dir { .. }, true) => {}
+                (Content::Dir { .. }, false) => return Err(Errno::Isdir),
+                (_, true) => return Err(Errno::Notdir),
+                (_, false) => {}
+            }
+        }
+        if src_is_dir {
+            // A directory cannot move into itself or beneath itself.
+            let mut at = to.parent;
+            loop {
+                if at == src {
+                    return Err(Errno::Inval);
+                }
+                let Content::Dir { parent, .. } = tree.node(at).content else {
+                    break;
+                };
+                if parent == at {
+                    break;
+                }
+                at = parent;
+            }
+        }
+        if let Some(dst) = to.target {
+            tree.entries_mut(to.parent)?.remove(&to_name);
+            if src_is_dir {
+                tree.node_mut(to.parent).nlink -= 1;
+                tree.node_mut(dst).nlink = 0;
+                tree.maybe_free(dst);
+            } else {
+                tree.unlink(dst);
+            }
+        }
+        tree.entries_mut(from.parent)?.remove(&from_name);
+        tree.entries_mut(to.parent)?.insert(to_name, src);
+        if src_is_dir && from.parent != to.parent {
+            tree.node_mut(from.parent).nlink -= 1;
+            tree.node_mut(to.parent).nlink += 1;
+            if let Content::Dir { parent, .. } = &mut tree.node_mut(src).content {
+                *parent = to.parent;
+            }
+        }
+        tree.node_mut(src).ctim = realtime_ns();
+        Ok(())
+    }
+
+    fn link_at(&self, old: &str, follow: bool, new_dir: &dyn Dir, new: &str) -> Result<()> {
+        let new_dir = self.same_fs(new_dir)?;
+        let mut tree = self.fs.lock();
+        let from = tree.resolve(self.ino, old, follow)?;
+        let src = from.target.ok_or(Errno::Noent)?;
+        if matches!(tree.node(src).content, Content::Dir { .. }) {
+            return Err(Errno::Perm);
+        }
+        let to = tree.resolve(new_dir.ino, new, false)?;
+        if to.target.is_some() {
+            return Err(Errno::Exist);
+        }
+        if to.must_be_dir {
+            return Err(Errno::Noent);
+        }
+        let name = to.name.ok_or(Errno::Exist)?;
+        tree.entries_mut(to.parent)?.insert(name, src);
+        let n = tree.node_mut(src);
+        n.nlink += 1;
+        n.ctim = realtime_ns();
+        Ok(())
+    }
+
+    fn symlink_at(&self, target: &str, path: &str) -> Result<()> {
+        let mut tree = self.fs.lock();
+        let r = tree.resolve(self.ino, path, false)?;
+        if r.target.is_some() {
+            return Err(Errno::Exist);
+        }
+        if r.must_be_dir {
+            return Err(Errno::Noent);
+        }
+        let name = r.name.ok_or(Errno::Exist)?;
+        tree.entries(r.parent)?;
+        let ino = tree.alloc(Content::Symlink(target.to_owned()));
+        tree.entries_mut(r.parent)?.insert(name, ino);
+        Ok(())
+    }
+
+    fn readlink_at(&self, path: &str) -> Result<Vec<u8>> {
+        let tree = self.fs.lock();
+        let r = tree.resolve(self.ino, path, false)?;
+        match &tree.node(r.target.ok_or(Errno::Noent)?).content {
+            Content::Symlink(t) => Ok(t.as_bytes().to_vec()),
+            _ => Err(Errno::Inval),
+        }
+    }
+
+    fn stat_at(&self, path: &str, follow: bool) -> Result<Filestat> {
+        let tree = self.fs.lock();
+        let r = tree.resolve(self.ino, path, follow)?;
+        Ok(tree.stat(r.target.ok_or(Errno::Noent)?))
+    }
+
+    fn set_times_at(&self, path: &str, follow: bool, atim: SetTime, mtim: SetTime) -> Result<()> {
+        let mut tree = self.fs.lock();
+        let r = tree.resolve(self.ino, path, follow)?;
+        tree.set_times(r.target.ok_or(Errno::Noent)?, atim, mtim);
+        Ok(())
+    }
+
+    fn stat(&self) -> Result<Filestat> {
+        Ok(self.fs.lock().stat(self.ino))
+    }
+
+    fn set_times(&self, atim: SetTime, mtim: SetTime) -> Result<()> {
+        self.fs.lock().set_times(self.ino, atim, mtim);
+        Ok(())
+    }
+
+    fn read_dir(&self) -> Result<Vec<DirEntry>> {
+        let tree = self.fs.lock();
+        let Content::Dir { entries, parent } = &tree.node(self.ino).content else {
+            return Err(Errno::Notdir);
+        };
+        let mut out = Vec::with_capacity(entries.len() + 2);
+        out.push(DirEntry {
+            name: b".".to_vec(),
+            ino: self.ino,
+            filetype: FileType::Directory,
+        });
+        out.push(DirEntry {
+            name: b"..".to_vec(),
+            ino: *parent,
+            filetype: FileType::Directory,
+        });
+        for (name, &ino) in entries {
+            out.push(DirEntry {
+                name: name.as_bytes().to_vec(),
+                ino,
+                filetype: tree.node(ino).filetype(),
+            });
+        }
+        Ok(out)
+    }
+
+    fn sync(&self) -> Result<()> {
+        Ok(())
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+struct FileState {
+    pos: u64,
+    flags: FdFlags,
+}
+
+/// An open file of a [`MemoryFs`].
+pub struct MemoryFile {
+    fs: MemoryFs,
+    ino: Ino,
+    state: Mutex<FileState>,
+    readable: bool,
+    writable: bool,
+}
+
+impl Drop for MemoryFile {
+    fn drop(&mut self) {
+        let mut tree = self.fs.lock();
+        tree.node_mut(self.ino).handles -= 1;
+        tree.maybe_free(self.ino);
+    }
+}
+
+/// Largest file the in-memory backend holds (bytes).
+const MAX_FILE_SIZE: u64 = 1 << 40;
+
+impl MemoryFile {
+    fn state(&self) -> MutexGuard<'_, FileState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn read_at(&self, bufs: &mut [IoSliceMut<'_>], offset: u64) -> Result<usize> {
+        if !self.readable {
+            return Err(Errno::Badf);
+        }
+        let mut tree = self.fs.lock();
+        let n = tree.node_mut(self.ino);
+        let Content::File(data) = &n.content else {
+            return Err(Errno::Isdir);
+        };
+        let mut at = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(data.len());
+        let start = at;
+        for buf in bufs.iter_mut() {
+            let take = buf.len().min(data.len() - at);
+            buf[..take].copy_from_slice(&data[at..at + take]);
+            at += take;
+            if at == data.len() {
+                break;
+            }
+        }
+        n.atim = realtime_ns();
+        Ok(at - start)
+    }
+
+    fn write_at(
+        &self,
+        bufs: &[IoSlice<'_>],
+        offset: Option<u64>,
+        append: bool,
+    ) -> Result<(usize, u64)> {
+        if !self.writable {
+            return Err(Errno::Badf);
+        }
+        let total: u64 = bufs.iter().map(|b| b.len() as u64).sum();
+        let mut tree = self.fs.lock();
+        let n = tree.node_mut(self.ino);
+        let Content::File(data) = &mut n.content else {
+            return Err(Errno::Isdir);
+        };
+        let at = if append {
+            data.len() as u64
+        } else {
+            offset.unwrap_or(0)
+        };
+        let end = at.checked_add(total).ok_or(Errno::Fbig)?;
+        if end > MAX_FILE_SIZE {
+            return Err(Errno::Fbig);
+        }
+        let (at, end) = (at as usize, end as usize);
+        if data.len() < end {
+            data.resize(end, 0);
+        }
+        let mut pos = at;
+        for buf in bufs {
+            data[pos..pos + buf.len()].copy_from_slice(buf);
+            pos += buf.len();
+        }
+        let now = realtime_ns();
+        n.mtim = now;
+        n.ctim = now;
+        Ok((total as usize, end as u64))
+    }
+
+    fn len(&self) -> u64 {
+        match &self.fs.lock().node(self.ino).content {
+            Content::File(d) => d.len() as u64,
+            _ => 0,
+        }
+    }
+}
+
+impl File for MemoryFile {
+    fn filetype(&self) -> FileType {
+        FileType::RegularFile
+    }
+
+    fn read(&self, bufs: &mut [IoSliceMut<'_>]) -> Result<usize> {
+        let mut st = self.state();
+        let n = self.read_at(bufs, st.pos)?;
+        st.pos += n as u64;
+        Ok(n)
+    }
+
+    fn write(&self, bufs: &[IoSlice<'_>]) -> Result<usize> {
+        let mut st = self.state();
+        let append = st.flags.contains(FdFlags::APPEND);
+        let (n, end) = self.write_at(bufs, Some(st.pos), append)?;
+        st.pos = end;
+        Ok(n)
+    }
+
+    fn pread(&self, bufs: &mut [IoSliceMut<'_>], offset: u64) -> Result<usize> {
+        self.read_at(bufs, offset)
+    }
+
+    fn pwrite(&self, bufs: &[IoSlice<'_>], offset: u64) -> Result<usize> {
+        Ok(self.write_at(bufs, Some(offset), false)?.0)
+    }
+
+    fn seek(&self, offset: i64, whence: Whence) -> Result<u64> {
+        let mut st = self.state();
+        let base = match whence {
+            Whence::Set => 0,
+            Whence::Cur => st.pos as i64,
+            Whence::End => self.len() as i64,
+        };
+        let pos = base.checked_add(offset).ok_or(Errno::Overflow)?;
+        if pos < 0 {
+            return Err(Errno::Inval);
+        }
+        st.pos = pos as u64;
+        Ok(st.pos)
+    }
+
+    fn stat(&self) -> Result<Filestat> {
+        Ok(self.fs.lock().stat(self.ino))
+    }
+
+    fn set_size(&self, size: u64) -> Result<()> {
+        if !self.writable {
+            return Err(Errno::Inval);
+        }
+        if size > MAX_FILE_SIZE {
+            return Err(Errno::Fbig);
+        }
+        let mut tree = self.fs.lock();
+        let n = tree.node_mut(self.ino);
+        if let Content::File(d) = &mut n.content {
+            d.resize(size as usize, 0);
+        }
+        let now = realtime_ns();
+        n.mtim = now;
+        n.ctim = now;
+        Ok(())
+    }
+
+    fn allocate(&self, offset: u64, len: u64) -> Result<()> {
+        if !self.writable {
+            return Err(Errno::Badf);
+        }
+        let end = offset.checked_add(len).ok_or(Errno::Fbig)?;
+        if end > MAX_FILE_SIZE {
+            return Err(Errno::Fbig);
+        }
+        if self.len() < end {
+            self.set_size(end)?;
+        }
+        Ok(())
+    }
+
+    fn advise(&self, _offset: u64, _len: u64, _advice: Advice) -> Result<()> {
+        Ok(())
+    }
+
+    fn set_times(&self, atim: SetTime, mtim: SetTime) -> Result<()> {
+        self.fs.lock().set_times(self.ino, atim, mtim);
+        Ok(())
+    }
+
+    fn sync(&self) -> Result<()> {
+        Ok(())
+    }
+
+    fn datasync(&self) -> Result<()> {
+        Ok(())
+    }
+
+    fn fdflags(&self) -> Result<FdFlags> {
+        Ok(self.state().flags)
+    }
+
+    fn set_fdflags(&self, flags: FdFlags) -> Result<()> {
+        let mut st = self.state();
+        let sync = FdFlags::SYNC | FdFlags::DSYNC | FdFlags::RSYNC;
+        if (flags & sync) != (st.flags & sync) {
+            return Err(Errno::Notsup);
+        }
+        st.flags = flags;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(create: bool) -> OpenOptions {
+        OpenOptions {
+            read: true,
+            write: true,
+            create,
+            follow: true,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn write_read_back_and_confinement() {
+        let fs = MemoryFs::new();
+        let root = fs.root();
+        root.create_dir_at("d").unwrap();
+        let Opened::File(f) = root.open_at("d/f", &opts(true)).unwrap() else {
+            panic!()
+        };
+        assert_eq!(f.write(&[IoSlice::new(b"hello")]).unwrap(), 5);
+        f.seek(0, Whence::Set).unwrap();
+        let mut buf = [0u8; 8];
+        assert_eq!(f.read(&mut [IoSliceMut::new(&mut buf)]).unwrap(), 5);
+        assert_eq!(&buf[..5], b"hello");
+        assert!(matches!(root.open_at("..", &opts(false)), Err(Errno::Perm)));
+        root.symlink_at("../x", "out").unwrap();
+        assert!(matches!(
+            root.open_at("out", &opts(false)),
+            Err(Errno::Perm)
+        ));
+        root.symlink_at("loop", "loop").unwrap();
+        assert!(matches!(
+            root.open_at("loop", &opts(false)),
+            Err(Errno::Loop)
+        ));
+        assert_eq!(root.stat_at("d/f", true).unwrap().size, 5);
+        assert_eq!(root.remove_dir_at("d"), Err(Errno::Notempty));
+    }
+
+    #[test]
+    fn unlinked_open_file_stays_readable() {
+        let fs = MemoryFs::new();
+        let root = fs.root();
+        let Opened::File(f) = root.open_at("f", &opts(true)).unwrap() else {
+            panic!()
+        };
+        f.write(&[IoSlice::new(b"abc")]).unwrap();
+        root.unlink_file_at("f").unwrap();
+        assert_eq!(f.stat().unwrap().nlink, 0);
+        let mut buf = [0u8; 3];
+        assert_eq!(f.pread(&mut [IoSliceMut::new(&mut buf)], 0).unwrap(), 3);
+    }
+}

@@ -1,0 +1,39 @@
+//! # warden-kernel
+//!
+//! Everything a WASI guest can reach, independent of the WebAssembly engine
+//! and of the WASI version: the descriptor table, filesystem backends (host,
+//! in-memory, read-only), clocks, randomness, sockets, and the arguments and
+//! environment granted to it. The ABI layers (`warden-p1`, and the 0.2/0.3
+//! layers) only translate guest calls onto a [`Kernel`]; a fix here serves
+//! every version, and every backend works under every version.
+//!
+//! Errors are one type, [`Errno`], numbered as WASI 0.1 numbers them.
+
+pub mod clock;
+pub mod errno;
+pub mod fs;
+pub mod proc;
+pub mod random;
+pub mod socket;
+pub mod table;
+pub mod types;
+
+pub use errno::{Errno, Result};
+pub use table::{Descriptor, FdTable, Object};
+
+/// The state of one guest: what it was granted and what it holds open.
+#[derive(Default)]
+pub struct Kernel {
+    /// Program arguments, `argv[0]` first.
+    pub args: Vec<Vec<u8>>,
+    /// Environment entries, each `NAME=VALUE`.
+    pub env: Vec<Vec<u8>>,
+    /// Open descriptors.
+    pub fds: FdTable,
+}
+
+impl Kernel {
+    pub fn new() -> Kernel {
+        Kernel::default()
+    }
+}

@@ -1,0 +1,134 @@
+//! Sockets: TCP listeners granted by the embedder and the connections they
+//! accept.
+
+use crate::errno::{Errno, Result};
+use crate::types::FdFlags;
+use rustix::net::{RecvFlags, SendFlags, Shutdown};
+use std::io::{IoSlice, IoSliceMut};
+use std::os::fd::{AsFd, BorrowedFd};
+
+/// A socket a guest holds.
+pub enum Socket {
+    TcpListener(std::net::TcpListener),
+    TcpStream(std::net::TcpStream),
+}
+
+/// What `recv` returned.
+pub struct Received {
+    pub len: usize,
+    /// The message was longer than the buffers (datagrams only).
+    pub truncated: bool,
+}
+
+impl Socket {
+    pub fn as_fd(&self) -> BorrowedFd<'_> {
+        match self {
+            Socket::TcpListener(l) => l.as_fd(),
+            Socket::TcpStream(s) => s.as_fd(),
+        }
+    }
+
+    /// Accepts a connection; the new socket gets `flags` (only nonblock
+    /// means anything here).
+    pub fn accept(&self, flags: FdFlags) -> Result<Socket> {
+        let Socket::TcpListener(l) = self else {
+            return Err(Errno::Inval);
+        };
+        let (stream, _) = l.accept()?;
+        stream.set_nonblocking(flags.contains(FdFlags::NONBLOCK))?;
+        Ok(Socket::TcpStream(stream))
+    }
+
+    pub fn recv(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        peek: bool,
+        wait_all: bool,
+    ) -> Result<Received> {
+        let Socket::TcpStream(s) = self else {
+            return Err(Errno::Notconn);
+        };
+        let mut flags = RecvFlags::empty();
+        if peek {
+            flags |= RecvFlags::PEEK;
+        }
+        if wait_all {
+            flags |= RecvFlags::WAITALL;
+        }
+        if let [one] = bufs {
+            let (len, _) = rustix::net::recv(s, &mut one[..], flags)?;
+            return Ok(Received {
+                len,
+                truncated: false,
+            });
+        }
+        let mut control = rustix::net::RecvAncillaryBuffer::default();
+        let msg = rustix::net::recvmsg(s, bufs, &mut control, flags)?;
+        Ok(Received {
+            len: msg.bytes,
+            truncated: msg.flags.contains(rustix::net::ReturnFlags::TRUNC),
+        })
+    }
+
+    pub fn send(&self, bufs: &[IoSlice<'_>]) -> Result<usize> {
+        let Socket::TcpStream(s) = self else {
+            return Err(Errno::Notconn);
+        };
+        if let [one] = bufs {
+            return Ok(rustix::net::send(s, one, SendFlags::NOSIGNAL)?);
+        }
+        let mut control = rustix::net::SendAncillaryBuffer::default();
+        Ok(rustix::net::sendmsg(
+            s,
+            bufs,
+            &mut control,
+            SendFlags::NOSIGNAL,
+        )?)
+    }
+
+    pub fn shutdown(&self, read: bool, write: bool) -> Result<()> {
+        let how = match (read, write) {
+            (true, true) => Shutdown::Both,
+            (true, false) => Shutdown::Read,
+            (false, true) => Shutdown::Write,
+            (false, false) => return Err(Errno::Inval),
+        };
+        match self {
+            Socket::TcpStream(s) => Ok(rustix::net::shutdown(s, how)?),
+            Socket::TcpListener(_) => Err(Errno::Notconn),
+        }
+    }
+
+    pub fn fdflags(&self) -> Result<FdFlags> {
+        let fl = rustix::fs::fcntl_getfl(self.as_fd())?;
+        Ok(if fl.contains(rustix::fs::OFlags::NONBLOCK) {
+            FdFlags::NONBLOCK
+        } else {
+            FdFlags::empty()
+        })
+    }
+
+    pub fn set_fdflags(&self, flags: FdFlags) -> Result<()> {
+        if flags.intersects(!FdFlags::NONBLOCK) {
+            return Err(Errno::Inval);
+        }
+        let nonblock = flags.contains(FdFlags::NONBLOCK);
+        match self {
+            Socket::TcpListener(l) => l.set_nonblocking(nonblock)?,
+            Socket::TcpStream(s) => s.set_nonblocking(nonblock)?,
+        }
+        Ok(())
+    }
+
+    /// The socket's attributes.
+    pub fn stat(&self) -> Result<crate::types::Filestat> {
+        let mut st = crate::types::Filestat::from_host(&rustix::fs::fstat(self.as_fd())?);
+        st.filetype = Some(crate::types::FileType::SocketStream);
+        Ok(st)
+    }
+
+    /// Bytes readable now without blocking.
+    pub fn readable_bytes(&self) -> u64 {
+        rustix::io::ioctl_fionread(self.as_fd()).unwrap_or(0)
+    }
+}

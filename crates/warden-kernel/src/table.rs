@@ -1,0 +1,188 @@
+//! The descriptor table: numbers a guest holds, and what each may do.
+
+use crate::errno::{Errno, Result};
+use crate::fs::{Dir, File};
+use crate::socket::Socket;
+use crate::types::{DirEntry, FdFlags, FileType, Rights};
+use std::sync::Arc;
+
+/// What a descriptor refers to.
+#[derive(Clone)]
+pub enum Object {
+    File(Arc<dyn File>),
+    Dir(Arc<dyn Dir>),
+    Socket(Arc<Socket>),
+}
+
+/// One open descriptor.
+pub struct Descriptor {
+    pub object: Object,
+    /// Rights for operations on this descriptor.
+    pub rights: Rights,
+    /// Rights that descriptors opened through this one may have.
+    pub inheriting: Rights,
+    /// The guest name of a preopened directory.
+    pub preopen: Option<Vec<u8>>,
+    /// The listing read at the last `fd_readdir` with cookie 0, so cookies
+    /// stay stable while the guest pages through it.
+    pub listing: Option<Arc<Vec<DirEntry>>>,
+    /// fdflags of a directory (files and sockets keep theirs on the host).
+    pub dir_flags: FdFlags,
+}
+
+impl Descriptor {
+    pub fn new(object: Object, rights: Rights, inheriting: Rights) -> Descriptor {
+        Descriptor {
+            object,
+            rights,
+            inheriting,
+            preopen: None,
+            listing: None,
+            dir_flags: FdFlags::empty(),
+        }
+    }
+
+    /// Fails with `notcapable` unless the descriptor holds every right in
+    /// `needed`.
+    pub fn require(&self, needed: Rights) -> Result<()> {
+        if self.rights.contains(needed) {
+            Ok(())
+        } else {
+            Err(Errno::Notcapable)
+        }
+    }
+
+    /// The file behind a file descriptor: `isdir` for a directory.
+    pub fn file(&self, needed: Rights) -> Result<&Arc<dyn File>> {
+        match &self.object {
+            Object::File(f) => {
+                self.require(needed)?;
+                Ok(f)
+            }
+            Object::Dir(_) => Err(Errno::Isdir),
+            Object::Socket(_) => Err(Errno::Spipe),
+        }
+    }
+
+    /// The directory behind a descriptor: `notdir` for anything else.
+    pub fn dir(&self, needed: Rights) -> Result<&Arc<dyn Dir>> {
+        match &self.object {
+            Object::Dir(d) => {
+                self.require(needed)?;
+                Ok(d)
+            }
+            _ => Err(Errno::Notdir),
+        }
+    }
+
+    /// The socket behind a descriptor: `notsock` for anything else.
+    pub fn socket(&self, needed: Rights) -> Result<&Arc<Socket>> {
+        match &self.object {
+            Object::Socket(s) => {
+                self.require(needed)?;
+                Ok(s)
+            }
+            _ => Err(Errno::Notsock),
+        }
+    }
+
+    pub fn filetype(&self) -> FileType {
+        match &self.object {
+            Object::File(f) => f.filetype(),
+            Object::Dir(_) => FileType::Directory,
+            Object::Socket(_) => FileType::SocketStream,
+        }
+    }
+}
+
+/// Most descriptors one guest may hold.
+pub const MAX_FDS: usize = 1 << 16;
+
+/// Descriptors by number. New descriptors take the lowest free number.
+#[derive(Default)]
+pub struct FdTable {
+    slots: Vec<Option<Descriptor>>,
+    /// Lowest slot that may be free: everything below it is in use.
+    first_free: usize,
+}
+
+impl FdTable {
+    pub fn new() -> FdTable {
+        FdTable::default()
+    }
+
+    pub fn get(&self, fd: u32) -> Result<&Descriptor> {
+        self.slots
+            .get(fd as usize)
+            .and_then(Option::as_ref)
+            .ok_or(Errno::Badf)
+    }
+
+    pub fn get_mut(&mut self, fd: u32) -> Result<&mut Descriptor> {
+        self.slots
+            .get_mut(fd as usize)
+            .and_then(Option::as_mut)
+            .ok_or(Errno::Badf)
+    }
+
+    /// Adds a descriptor at the lowest free number.
+    pub fn insert(&mut self, d: Descriptor) -> Result<u32> {
+        let mut i = self.first_free;
+        while i < self.slots.len() && self.slots[i].is_some() {
+            i += 1;
+        }
+        if i >= MAX_FDS {
+            return Err(Errno::Mfile);
+        }
+        if i == self.slots.len() {
+            self.slots.push(Some(d));
+        } else {
+            self.slots[i] = Some(d);
+        }
+        self.first_free = i + 1;
+        Ok(i as u32)
+    }
+
+    /// Puts a descriptor at `fd`, closing what was there.
+    pub fn insert_at(&mut self, fd: u32, d: Descriptor) {
+        let i = fd as usize;
+        if self.slots.len() <= i {
+            self.slots.resize_with(i + 1, || None);
+        }
+        self.slots[i] = Some(d);
+    }
+
+    pub fn remove(&mut self, fd: u32) -> Result<Descriptor> {
+        let d = self
+            .slots
+            .get_mut(fd as usize)
+            .and_then(Option::take)
+            .ok_or(Errno::Badf)?;
+        self.first_free = self.first_free.min(fd as usize);
+        while self.slots.last().is_some_and(Option::is_none) {
+            self.slots.pop();
+        }
+        Ok(d)
+    }
+
+    /// Moves `from` to `to`, closing what `to` held. Both must be open.
+    pub fn renumber(&mut self, from: u32, to: u32) -> Result<()> {
+        self.get(from)?;
+        self.get(to)?;
+        if from == to {
+            return Ok(());
+        }
+        let d = self.remove(from)?;
+        self.insert_at(to, d);
+        Ok(())
+    }
+
+    /// Numbers in use, lowest first.
+    pub fn fds(&self) -> impl Iterator<Item = u32> + '_ {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.is_some())
+            .map(|(i, _)| i as u32)
+    }
+}

@@ -1,0 +1,258 @@
+//! The path_* functions: operations on paths beneath a directory descriptor.
+//!
+//! Each reads the guest path, checks it once ([`check_path`]) and hands it
+//! to the directory's backend, which resolves it without leaving the
+//! directory.
+
+use crate::fd::set_times;
+use crate::{Cx, HostResult};
+use std::sync::Arc;
+use warden_kernel::fs::{check_path, Dir, Opened};
+use warden_kernel::types::{FdFlags, OpenOptions, Rights};
+use warden_kernel::{Descriptor, Errno, Object, Result};
+
+const LOOKUP_SYMLINK_FOLLOW: u32 = 1;
+
+fn follow(lookup_flags: u32) -> Result<bool> {
+    if lookup_flags & !LOOKUP_SYMLINK_FOLLOW != 0 {
+        return Err(Errno::Inval);
+    }
+    Ok(lookup_flags & LOOKUP_SYMLINK_FOLLOW != 0)
+}
+
+/// The directory `fd` (holding `rights`) and the checked path at
+/// `path`/`len`.
+fn dir_and_path<'a>(
+    cx: &'a Cx<'_>,
+    fd: u32,
+    rights: Rights,
+    path: u32,
+    len: u32,
+) -> Result<(Arc<dyn Dir>, &'a str)> {
+    let dir = cx.kernel.fds.get(fd)?.dir(rights)?.clone();
+    let path = check_path(cx.mem.bytes(path, len)?)?;
+    Ok((dir, path))
+}
+
+pub fn path_create_directory(cx: &mut Cx<'_>, fd: u32, path: u32, path_len: u32) -> HostResult {
+    let (dir, path) = dir_and_path(cx, fd, Rights::PATH_CREATE_DIRECTORY, path, path_len)?;
+    Ok(dir.create_dir_at(path)?)
+}
+
+pub fn path_filestat_get(
+    cx: &mut Cx<'_>,
+    fd: u32,
+    flags: u32,
+    path: u32,
+    path_len: u32,
+    stat_ptr: u32,
+) -> HostResult {
+    let follow = follow(flags)?;
+    let (dir, path) = dir_and_path(cx, fd, Rights::PATH_FILESTAT_GET, path, path_len)?;
+    let st = dir.stat_at(path, follow)?;
+    Ok(cx.abi.write_filestat(&mut cx.mem, stat_ptr, &st)?)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn path_filestat_set_times(
+    cx: &mut Cx<'_>,
+    fd: u32,
+    flags: u32,
+    path: u32,
+    path_len: u32,
+    atim: u64,
+    mtim: u64,
+    fst_flags: u32,
+) -> HostResult {
+    let follow = follow(flags)?;
+    let (dir, path) = dir_and_path(cx, fd, Rights::PATH_FILESTAT_SET_TIMES, path, path_len)?;
+    let (a, m) = set_times(atim, mtim, fst_flags)?;
+    Ok(dir.set_times_at(path, follow, a, m)?)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn path_link(
+    cx: &mut Cx<'_>,
+    old_fd: u32,
+    old_flags: u32,
+    old_path: u32,
+    old_path_len: u32,
+    new_fd: u32,
+    new_path: u32,
+    new_path_len: u32,
+) -> HostResult {
+    let follow = follow(old_flags)?;
+    let (old_dir, old_path) =
+        dir_and_path(cx, old_fd, Rights::PATH_LINK_SOURCE, old_path, old_path_len)?;
+    let (new_dir, new_path) =
+        dir_and_path(cx, new_fd, Rights::PATH_LINK_TARGET, new_path, new_path_len)?;
+    Ok(old_dir.link_at(old_path, follow, &*new_dir, new_path)?)
+}
+
+/// Rights that open a file for reading, and for writing.
+const READ_RIGHTS: Rights = Rights::FD_READ.union(Rights::FD_READDIR);
+const WRITE_RIGHTS: Rights = Rights::FD_WRITE
+    .union(Rights::FD_ALLOCATE)
+    .union(Rights::FD_FILESTAT_SET_SIZE);
+
+#[allow(clippy::too_many_arguments)]
+pub fn path_open(
+    cx: &mut Cx<'_>,
+    fd: u32,
+    dirflags: u32,
+    path: u32,
+    path_len: u32,
+    oflags: u32,
+    fs_rights_base: u64,
+    fs_rights_inheriting: u64,
+    fdflags: u32,
+    fd_ptr: u32,
+) -> HostResult {
+    const CREAT: u32 = 1;
+    const DIRECTORY: u32 = 2;
+    const EXCL: u32 = 4;
+    const TRUNC: u32 = 8;
+    let follow = follow(dirflags)?;
+    if oflags & !0xf != 0 {
+        return Err(Errno::Inval.into());
+    }
+    let fdflags = u16::try_from(fdflags)
+        .ok()
+        .and_then(FdFlags::from_bits)
+        .ok_or(Errno::Inval)?;
+    // Unknown right bits cannot be granted.
+    let base = Rights::from_bits(fs_rights_base).ok_or(Errno::Notcapable)?;
+    let inheriting = Rights::from_bits(fs_rights_inheriting).ok_or(Errno::Notcapable)?;
+
+    let parent = cx.kernel.fds.get(fd)?;
+    let mut needed = Rights::PATH_OPEN;
+    if oflags & CREAT != 0 {
+        needed |= Rights::PATH_CREATE_FILE;
+    }
+    if oflags & TRUNC != 0 {
+        needed |= Rights::PATH_FILESTAT_SET_SIZE;
+    }
+    let dir = parent.dir(needed)?.clone();
+    let parent_inheriting = parent.inheriting;
+    let write = base.intersects(WRITE_RIGHTS);
+    // An open that may change the file is refused before it touches
+    // anything when the file rights asked for exceed what may be inherited.
+    if (write || oflags & (CREAT | TRUNC) != 0)
+        && !parent_inheriting.contains(base & Rights::REGULAR_FILE)
+    {
+        return Err(Errno::Notcapable.into());
+    }
+    let path = check_path(cx.mem.bytes(path, path_len)?)?;
+    cx.mem.slice(fd_ptr, 4)?;
+
+    let opts = OpenOptions {
+        read: base.intersects(READ_RIGHTS),
+        write,
+        create: oflags & CREAT != 0,
+        exclusive: oflags & EXCL != 0,
+        truncate: oflags & TRUNC != 0,
+        directory: oflags & DIRECTORY != 0,
+        follow,
+        fdflags,
+    };
+    let descriptor = match dir.open_at(path, &opts)? {
+        Opened::File(f) => {
+            let applicable = base & Rights::REGULAR_FILE;
+            if !parent_inheriting.contains(applicable) {
+                return Err(Errno::Notcapable.into());
+            }
+            Descriptor::new(
+                Object::File(f),
+                applicable,
+                inheriting & parent_inheriting & Rights::REGULAR_FILE,
+            )
+        }
+        Opened::Dir(d) => {
+            let applicable = base & Rights::DIRECTORY;
+            if !parent_inheriting.contains(applicable) || !parent_inheriting.contains(inheriting) {
+                return Err(Errno::Notcapable.into());
+            }
+            let mut desc = Descriptor::new(Object::Dir(d), applicable, inheriting);
+            desc.dir_flags = fdflags;
+            desc
+        }
+    };
+    let new_fd = cx.kernel.fds.insert(descriptor)?;
+    Ok(cx.mem.write_u32(fd_ptr, new_fd)?)
+}
+
+pub fn path_readlink(
+    cx: &mut Cx<'_>,
+    fd: u32,
+    path: u32,
+    path_len: u32,
+    buf: u32,
+    buf_len: u32,
+    bufused_ptr: u32,
+) -> HostResult {
+    let (dir, path) = dir_and_path(cx, fd, Rights::PATH_READLINK, path, path_len)?;
+    cx.mem.slice(bufused_ptr, 4)?;
+    cx.mem.slice(buf, buf_len)?;
+    let target = dir.readlink_at(path)?;
+    let out = cx.mem.slice_mut(buf, buf_len)?;
+    // Like readlink(2): the contents, cut to the buffer, no NUL.
+    let n = target.len().min(out.len());
+    out[..n].copy_from_slice(&target[..n]);
+    Ok(cx.mem.write_u32(bufused_ptr, n as u32)?)
+}
+
+pub fn path_remove_directory(cx: &mut Cx<'_>, fd: u32, path: u32, path_len: u32) -> HostResult {
+    let (dir, path) = dir_and_path(cx, fd, Rights::PATH_REMOVE_DIRECTORY, path, path_len)?;
+    Ok(dir.remove_dir_at(path)?)
+}
+
+pub fn path_rename(
+    cx: &mut Cx<'_>,
+    fd: u32,
+    old_path: u32,
+    old_path_len: u32,
+    new_fd: u32,
+    new_path: u32,
+    new_path_len: u32,
+) -> HostResult {
+    let (old_dir, old_path) =
+        dir_and_path(cx, fd, Rights::PATH_RENAME_SOURCE, old_path, old_path_len)?;
+    let (new_dir, new_path) = dir_and_path(
+        cx,
+        new_fd,
+        Rights::PATH_RENAME_TARGET,
+        new_path,
+        new_path_len,
+    )?;
+    Ok(old_dir.rename_at(old_path, &*new_dir, new_path)?)
+}
+
+pub fn path_symlink(
+    cx: &mut Cx<'_>,
+    old_path: u32,
+    old_path_len: u32,
+    fd: u32,
+    new_path: u32,
+    new_path_len: u32,
+) -> HostResult {
+    let (dir, new_path) = dir_and_path(cx, fd, Rights::PATH_SYMLINK, new_path, new_path_len)?;
+    // The target is stored, not resolved: it may name anything, and only
+    // following it later is confined. It must still be a valid path string.
+    let target = cx.mem.bytes(old_path, old_path_len)?;
+    if target.contains(&0) {
+        return Err(Errno::Ilseq.into());
+    }
+    if target.len() > warden_kernel::fs::MAX_PATH {
+        return Err(Errno::Nametoolong.into());
+    }
+    if target.is_empty() {
+        return Err(Errno::Noent.into());
+    }
+    let target = std::str::from_utf8(target).map_err(|_| Errno::Ilseq)?;
+    Ok(dir.symlink_at(target, new_path)?)
+}
+
+pub fn path_unlink_file(cx: &mut Cx<'_>, fd: u32, path: u32, path_len: u32) -> HostResult {
+    let (dir, path) = dir_and_path(cx, fd, Rights::PATH_UNLINK_FILE, path, path_len)?;
+    Ok(dir.unlink_file_at(path)?)
+}

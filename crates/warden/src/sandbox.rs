@@ -1,0 +1,378 @@
+//! The sandbox: the grants, the engine, and running a program.
+
+use anyhow::{bail, Context as _};
+use std::net::TcpListener;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use warden_kernel::fs::host::{HostDir, HostFile};
+use warden_kernel::fs::memory::MemoryFs;
+use warden_kernel::fs::readonly::ReadOnlyDir;
+use warden_kernel::fs::Dir;
+use warden_kernel::proc::{ProcExit, Signalled};
+use warden_kernel::socket::Socket;
+use warden_kernel::types::{FileType, Rights};
+use warden_kernel::{Descriptor, Kernel, Object};
+use wasmtime::{
+    Config, Engine, Linker, Memory, Module, Store, StoreLimits, StoreLimitsBuilder, Val, ValType,
+};
+
+/// Resource limits of one run.
+#[derive(Clone, Debug, Default)]
+pub struct Limits {
+    /// Most bytes one linear memory may grow to.
+    pub max_memory_size: Option<usize>,
+    /// Fuel the guest may burn; it traps when it runs out.
+    pub fuel: Option<u64>,
+    /// Wall-clock time after which the guest is interrupted.
+    pub timeout: Option<Duration>,
+}
+
+/// What a guest may touch, being assembled.
+pub struct SandboxBuilder {
+    kernel: Kernel,
+    preopens: Vec<(Arc<dyn Dir>, String)>,
+    listeners: Vec<TcpListener>,
+    limits: Limits,
+}
+
+/// A guest's grants, ready to run one program.
+pub struct Sandbox {
+    kernel: Kernel,
+    limits: Limits,
+    engine: Engine,
+}
+
+/// How a run ended.
+#[derive(Debug)]
+pub enum Exit {
+    /// The program returned, or called `proc_exit`, with this status.
+    Status(i32),
+    /// The program raised a signal that ends it.
+    Signalled(Signalled),
+    /// The program trapped; the error holds the trap and wasm backtrace.
+    Trap(wasmtime::Error),
+}
+
+/// The outcome of a run.
+#[derive(Debug)]
+pub struct Outcome {
+    pub exit: Exit,
+    /// Values returned by an `--invoke`d function.
+    pub results: Vec<Val>,
+}
+
+impl Outcome {
+    /// The status a process running this guest exits with: the guest's own
+    /// status, 128 + the signal number, or 134 for a trap (as a process
+    /// ended by SIGABRT, like the wasmtime CLI on Unix).
+    pub fn exit_status(&self) -> i32 {
+        match &self.exit {
+            Exit::Status(s) => *s,
+            Exit::Signalled(s) => 128 + s.host_number,
+            Exit::Trap(_) => 134,
+        }
+    }
+}
+
+struct Host {
+    kernel: Kernel,
+    memory: Option<Memory>,
+    limits: StoreLimits,
+}
+
+impl warden_p1::WasiP1View for Host {
+    fn kernel(&mut self) -> &mut Kernel {
+        &mut self.kernel
+    }
+    fn p1_memory(&mut self) -> &mut Option<Memory> {
+        &mut self.memory
+    }
+}
+
+impl Sandbox {
+    pub fn builder() -> SandboxBuilder {
+        SandboxBuilder {
+            kernel: Kernel::new(),
+            preopens: Vec::new(),
+            listeners: Vec::new(),
+            limits: Limits::default(),
+        }
+    }
+}
+
+fn stdio_descriptor(fd: std::os::fd::BorrowedFd<'_>) -> anyhow::Result<Descriptor> {
+    let file = HostFile::dup_of(fd).context("cannot use the standard streams")?;
+    let rights = if warden_kernel::fs::File::filetype(&file) == FileType::RegularFile {
+        Rights::REGULAR_FILE
+    } else {
+        Rights::STREAM
+    };
+    Ok(Descriptor::new(
+        Object::File(Arc::new(file)),
+        rights,
+        Rights::empty(),
+    ))
+}
+
+impl SandboxBuilder {
+    /// Sets the program's arguments, `argv[0]` first.
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.kernel.args = args
+            .into_iter()
+            .map(|a| a.as_ref().as_bytes().to_vec())
+            .collect();
+        self
+    }
+
+    /// Adds one environment variable.
+    pub fn env(mut self, name: &str, value: &str) -> Self {
+        self.kernel.env.push(format!("{name}={value}").into_bytes());
+        self
+    }
+
+    /// Grants the host directory `host` to the guest as `guest`.
+    pub fn preopen_dir(self, host: impl AsRef<Path>, guest: &str) -> anyhow::Result<Self> {
+        self.preopen_host(host.as_ref(), guest, false)
+    }
+
+    /// Grants the host directory `host` to the guest as `guest`, read-only.
+    pub fn preopen_dir_readonly(self, host: impl AsRef<Path>, guest: &str) -> anyhow::Result<Self> {
+        self.preopen_host(host.as_ref(), guest, true)
+    }
+
+    fn preopen_host(self, host: &Path, guest: &str, read_only: bool) -> anyhow::Result<Self> {
+        let dir = HostDir::open_ambient(host)
+            .with_context(|| format!("cannot open directory `{}`", host.display()))?;
+        Ok(self.preopen(Arc::new(dir), guest, read_only))
+    }
+
+    /// Grants an in-memory filesystem to the guest as `guest`.
+    pub fn preopen_memory(self, fs: &MemoryFs, guest: &str, read_only: bool) -> Self {
+        self.preopen(Arc::new(fs.root()), guest, read_only)
+    }
+
+    /// Grants any directory capability to the guest as `guest`.
+    pub fn preopen(mut self, dir: Arc<dyn Dir>, guest: &str, read_only: bool) -> Self {
+        let dir: Arc<dyn Dir> = if read_only {
+            Arc::new(ReadOnlyDir(dir))
+        } else {
+            dir
+        };
+        self.preopens.push((dir, guest.to_owned()));
+        self
+    }
+
+    /// Grants a listening TCP socket; the guest accepts on it.
+    pub fn tcp_listener(mut self, listener: TcpListener) -> Self {
+        self.listeners.push(listener);
+        self
+    }
+
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Lays out the descriptors (stdio, then preopened directories, then
+    /// sockets) and makes the engine.
+    pub fn build(mut self) -> anyhow::Result<Sandbox> {
+        use std::os::fd::AsFd;
+        let fds = &mut self.kernel.fds;
+        fds.insert(stdio_descriptor(std::io::stdin().as_fd())?)?;
+        fds.insert(stdio_descriptor(std::io::stdout().as_fd())?)?;
+        fds.insert(stdio_descriptor(std::io::stderr().as_fd())?)?;
+        for (dir, guest) in self.preopens {
+            let mut d = Descriptor::new(Object::Dir(dir), Rights::DIRECTORY, Rights::all());
+            d.preopen = Some(guest.into_bytes());
+            fds.insert(d)?;
+        }
+        for l in self.listeners {
+            fds.insert(Descriptor::new(
+                Object::Socket(Arc::new(Socket::TcpListener(l))),
+                Rights::SOCKET,
+                Rights::empty(),
+            ))?;
+        }
+        let mut config = Config::new();
+        if self.limits.fuel.is_some() {
+            config.consume_fuel(true);
+        }
+        if self.limits.timeout.is_some() {
+            config.epoch_interruption(true);
+        }
+        let engine = Engine::new(&config)?;
+        Ok(Sandbox {
+            kernel: self.kernel,
+            limits: self.limits,
+            engine,
+        })
+    }
+}
+
+/// True when `bytes` is a component rather than a core module.
+fn is_component(bytes: &[u8]) -> bool {
+    bytes.len() >= 8 && bytes[..4] == *b"\0asm" && bytes[6..8] == [0x01, 0x00]
+}
+
+impl Sandbox {
+    /// Runs the program in the file at `path` (binary or text format).
+    pub fn run_file(self, path: &Path) -> anyhow::Result<Outcome> {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+        self.run(&bytes, None, &[])
+    }
+
+    /// Runs `bytes`: its `_start`, or the export `invoke` with `invoke_args`
+    /// (after `_initialize`, if the module has one).
+    pub fn run(
+        self,
+        bytes: &[u8],
+        invoke: Option<&str>,
+        invoke_args: &[String],
+    ) -> anyhow::Result<Outcome> {
+        let looks_binary = bytes.starts_with(b"\0asm");
+        if !looks_binary && std::str::from_utf8(bytes).is_err() {
+            bail!("not a WebAssembly file: it is neither the binary format (no `\\0asm` header) nor text");
+        }
+        if is_component(bytes) {
+            bail!("this is a WebAssembly component (WASI 0.2/0.3); this Warden runs core modules (WASI 0.1) only");
+        }
+        let module = Module::new(&self.engine, bytes)
+            .map_err(anyhow::Error::from)
+            .context("not a valid WebAssembly module")?;
+        let mut linker: Linker<Host> = Linker::new(&self.engine);
+        warden_p1::add_to_linker(&mut linker)?;
+        let mut limits = StoreLimitsBuilder::new();
+        if let Some(max) = self.limits.max_memory_size {
+            limits = limits.memory_size(max);
+        }
+        let host = Host {
+            kernel: self.kernel,
+            memory: None,
+            limits: limits.build(),
+        };
+        let mut store = Store::new(&self.engine, host);
+        store.limiter(|h| &mut h.limits);
+        if let Some(fuel) = self.limits.fuel {
+            store.set_fuel(fuel)?;
+        }
+        let _timer = self.limits.timeout.map(|t| {
+            store.set_epoch_deadline(1);
+            let engine = self.engine.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(t);
+                engine.increment_epoch();
+            })
+        });
+        for import in module.imports() {
+            let known = linker.get_by_import(&mut store, &import).is_some();
+            if !known {
+                bail!(
+                    "unknown import: `{}::{}` is not provided by Warden (it provides wasi_snapshot_preview1 and wasi_unstable)",
+                    import.module(),
+                    import.name()
+                );
+            }
+        }
+        let instance = match linker.instantiate(&mut store, &module) {
+            Ok(i) => i,
+            Err(e) => return Ok(ended(e)),
+        };
+        let mut results = Vec::new();
+        let call = |store: &mut Store<Host>,
+                    name: &str,
+                    params: &[Val],
+                    results: &mut Vec<Val>|
+         -> anyhow::Result<Result<(), wasmtime::Error>> {
+            let func = instance
+                .get_func(&mut *store, name)
+                .with_context(|| format!("the module exports no function `{name}`"))?;
+            let ty = func.ty(&*store);
+            results.clear();
+            results.extend(ty.results().map(|_| Val::I32(0)));
+            Ok(func.call(&mut *store, params, results))
+        };
+        let r = match invoke {
+            None => {
+                if instance.get_func(&mut store, "_start").is_none() {
+                    bail!("the module exports no `_start` function; name one with --invoke");
+                }
+                call(&mut store, "_start", &[], &mut results)?
+            }
+            Some(name) => {
+                if instance.get_func(&mut store, "_initialize").is_some() {
+                    if let Err(e) = call(&mut store, "_initialize", &[], &mut results)? {
+                        return Ok(ended(e));
+                    }
+                }
+                let func = instance
+                    .get_func(&mut store, name)
+                    .with_context(|| format!("the module exports no function `{name}`"))?;
+                let params =
+                    parse_params(&func.ty(&store).params().collect::<Vec<_>>(), invoke_args)?;
+                call(&mut store, name, &params, &mut results)?
+            }
+        };
+        match r {
+            Ok(()) => Ok(Outcome {
+                exit: Exit::Status(0),
+                results,
+            }),
+            Err(e) => Ok(ended(e)),
+        }
+    }
+}
+
+fn ended(e: wasmtime::Error) -> Outcome {
+    let exit = if let Some(ProcExit(code)) = e.downcast_ref::<ProcExit>() {
+        Exit::Status(*code)
+    } else if let Some(s) = e.downcast_ref::<Signalled>() {
+        Exit::Signalled(*s)
+    } else {
+        Exit::Trap(e)
+    };
+    Outcome {
+        exit,
+        results: Vec::new(),
+    }
+}
+
+fn parse_params(types: &[ValType], args: &[String]) -> anyhow::Result<Vec<Val>> {
+    if types.len() != args.len() {
+        bail!(
+            "the function takes {} argument(s) but {} were given",
+            types.len(),
+            args.len()
+        );
+    }
+    types
+        .iter()
+        .zip(args)
+        .map(|(ty, a)| {
+            Ok(match ty {
+                ValType::I32 => {
+                    Val::I32(a.parse().with_context(|| format!("`{a}` is not an i32"))?)
+                }
+                ValType::I64 => {
+                    Val::I64(a.parse().with_context(|| format!("`{a}` is not an i64"))?)
+                }
+                ValType::F32 => Val::F32(
+                    a.parse::<f32>()
+                        .with_context(|| format!("`{a}` is not an f32"))?
+                        .to_bits(),
+                ),
+                ValType::F64 => Val::F64(
+                    a.parse::<f64>()
+                        .with_context(|| format!("`{a}` is not an f64"))?
+                        .to_bits(),
+                ),
+                other => bail!("cannot pass an argument of type {other} from the command line"),
+            })
+        })
+        .collect()
+}
