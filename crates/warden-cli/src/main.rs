@@ -88,10 +88,14 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
             }
         }
         Exit::Signalled(s) => eprintln!("warden: {s}"),
-        Exit::Trap(e) => eprintln!(
-            "Error: failed to run `{}`\n\nCaused by:\n    {e:?}",
-            file.display()
-        ),
+        Exit::Trap(e) => {
+            // The trap and the wasm backtrace, never the host's stack.
+            eprintln!("Error: failed to run `{}`\n\nCaused by:", file.display());
+            for (i, cause) in e.chain().enumerate() {
+                let text = cause.to_string().replace('\n', "\n       ");
+                eprintln!("    {i}: {text}");
+            }
+        }
     }
     Ok(outcome.exit_status())
 }

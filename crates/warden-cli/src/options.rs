@@ -85,7 +85,7 @@ pub struct RunArgs {
     pub wasm: Vec<String>,
 
     /// The program, then the arguments passed to it.
-    #[arg(value_name = "FILE", required = true, trailing_var_arg = true, allow_hyphen_values = true, num_args = 1..)]
+    #[arg(value_name = "FILE", required = true, trailing_var_arg = true, num_args = 1..)]
     pub module_and_args: Vec<String>,
 }
 

@@ -242,9 +242,14 @@ impl Sandbox {
         if is_component(bytes) {
             bail!("this is a WebAssembly component (WASI 0.2/0.3); this Warden runs core modules (WASI 0.1) only");
         }
-        let module = Module::new(&self.engine, bytes)
-            .map_err(anyhow::Error::from)
-            .context("not a valid WebAssembly module")?;
+        let module = match Module::new(&self.engine, bytes) {
+            Ok(m) => m,
+            Err(e) if !looks_binary => {
+                let first = e.to_string().lines().next().unwrap_or_default().to_owned();
+                bail!("not a WebAssembly file: no binary header, and not valid WebAssembly text ({first})")
+            }
+            Err(e) => return Err(anyhow::Error::from(e).context("not a valid WebAssembly module")),
+        };
         let mut linker: Linker<Host> = Linker::new(&self.engine);
         warden_p1::add_to_linker(&mut linker)?;
         let mut limits = StoreLimitsBuilder::new();
