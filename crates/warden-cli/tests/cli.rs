@@ -1,0 +1,171 @@
+//! The warden command as a user meets it: exit statuses, error messages,
+//! flags. Uses small text-format modules, so no guest build is needed.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn warden(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args(args)
+        .output()
+        .expect("run warden")
+}
+
+fn wat(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
+    let p = dir.path().join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn trap_exits_134_with_wasm_backtrace_and_no_host_stack() {
+    let d = tempfile::tempdir().unwrap();
+    let m = wat(
+        &d,
+        "trap.wat",
+        r#"(module (func $boom unreachable) (func (export "_start") call $boom))"#,
+    );
+    let o = warden(&["run", m.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(134));
+    let e = stderr(&o);
+    assert!(e.contains("unreachable"), "{e}");
+    assert!(
+        e.contains("boom"),
+        "the wasm backtrace names the function: {e}"
+    );
+    assert!(
+        !e.contains("Stack backtrace") && !e.contains(".rs:"),
+        "no host backtrace: {e}"
+    );
+}
+
+#[test]
+fn proc_exit_status_is_the_process_status() {
+    let d = tempfile::tempdir().unwrap();
+    let m = wat(
+        &d,
+        "exit.wat",
+        r#"(module (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+             (memory (export "memory") 1)
+             (func (export "_start") (call $exit (i32.const 42))))"#,
+    );
+    assert_eq!(warden(&[m.to_str().unwrap()]).status.code(), Some(42));
+    // The old module name works the same.
+    let m = wat(
+        &d,
+        "exit0.wat",
+        r#"(module (import "wasi_unstable" "proc_exit" (func $exit (param i32)))
+             (memory (export "memory") 1)
+             (func (export "_start") (call $exit (i32.const 7))))"#,
+    );
+    assert_eq!(warden(&["run", m.to_str().unwrap()]).status.code(), Some(7));
+}
+
+#[test]
+fn unknown_import_names_it() {
+    let d = tempfile::tempdir().unwrap();
+    let m = wat(
+        &d,
+        "imp.wat",
+        r#"(module (import "wasi_snapshot_preview1" "fd_frobnicate" (func)) (memory (export "memory") 1) (func (export "_start")))"#,
+    );
+    let o = warden(&["run", m.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(e.contains("wasi_snapshot_preview1::fd_frobnicate"), "{e}");
+    assert_eq!(e.trim().lines().count(), 1, "one line: {e}");
+}
+
+#[test]
+fn user_errors_are_one_line_and_nonzero() {
+    let d = tempfile::tempdir().unwrap();
+    let missing = d.path().join("missing.wasm");
+    let o = warden(&["run", missing.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("cannot read"), "{}", stderr(&o));
+    assert_eq!(stderr(&o).trim().lines().count(), 1);
+
+    let text = wat(&d, "notes.txt", "just some notes\n");
+    let o = warden(&["run", text.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("not a WebAssembly file"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(stderr(&o).trim().lines().count(), 1);
+
+    let o = warden(&["run", "--no-such-flag", "x.wasm"]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(stderr(&o).contains("--no-such-flag"));
+
+    let m = wat(&d, "empty.wat", "(module)");
+    let o = warden(&["run", "-S", "http", m.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("-S http"), "{}", stderr(&o));
+    let o = warden(&["run", "-W", "bogus=1", m.to_str().unwrap()]);
+    assert!(stderr(&o).contains("-W bogus"), "{}", stderr(&o));
+
+    let o = warden(&[
+        "run",
+        "--dir",
+        "/definitely/not/here::/x",
+        m.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("/definitely/not/here"));
+    assert!(!stderr(&o).contains("panicked"));
+}
+
+#[test]
+fn invoke_calls_an_export_with_arguments() {
+    let d = tempfile::tempdir().unwrap();
+    let m = wat(
+        &d,
+        "add.wat",
+        r#"(module (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))"#,
+    );
+    let o = warden(&["run", "--invoke", "add", m.to_str().unwrap(), "40", "2"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "42");
+    let o = warden(&["run", "--invoke", "sub", m.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("`sub`"));
+}
+
+#[test]
+fn fuel_and_timeout_stop_a_spinning_guest() {
+    let d = tempfile::tempdir().unwrap();
+    let m = wat(
+        &d,
+        "spin.wat",
+        r#"(module (func (export "_start") (loop br 0)))"#,
+    );
+    let o = warden(&["run", "--fuel", "100000", m.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(134), "{}", stderr(&o));
+    let start = std::time::Instant::now();
+    let o = warden(&["run", "-W", "timeout=200ms", m.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(134), "{}", stderr(&o));
+    assert!(start.elapsed() < std::time::Duration::from_secs(20));
+}
+
+#[test]
+fn memory_limit_is_enforced() {
+    let d = tempfile::tempdir().unwrap();
+    // Asks to grow memory by 100 pages (6.4 MiB); the limit is 1 MiB, so
+    // memory.grow returns -1 and the guest traps on purpose.
+    let m = wat(
+        &d,
+        "grow.wat",
+        r#"(module (memory 1) (func (export "_start")
+             (if (i32.eq (memory.grow (i32.const 100)) (i32.const -1)) (then unreachable))))"#,
+    );
+    let o = warden(&["run", "-W", "max-memory-size=1048576", m.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(134));
+    let o = warden(&["run", m.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+}
