@@ -28,12 +28,21 @@ fn conformance(flags: &[&str], args: &[&str]) -> Warden {
 #[track_caller]
 fn assert_all_ok(out: &Output) {
     let fails = out.fail_lines();
+    let other_stderr: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| !l.starts_with("FAIL "))
+        .collect();
     assert!(
         out.code == Some(0) && out.stdout.contains("ok ") && fails.is_empty(),
-        "{} failed checks:\n{}\n\n{}",
+        "{} failed checks:\n{}\n--- exit code {:?}, signal {:?}{}\n--- stdout ---\n{}\n--- other stderr ---\n{}",
         fails.len(),
         fails.join("\n"),
-        out.describe()
+        out.code,
+        out.signal,
+        if out.timed_out { ", TIMED OUT" } else { "" },
+        out.stdout,
+        other_stderr.join("\n")
     );
 }
 
@@ -166,7 +175,7 @@ fn sock() {
     // prints `ready`.
     assert!(
         run.wait_for_stdout("ready\n", Duration::from_secs(30)),
-        "guest never got ready:\nstdout: {}\nstderr: {}",
+        "guest never printed `ready` (does sock_accept with fdflags::nonblock block?):\nstdout: {}\nstderr: {}",
         run.stdout_now(),
         run.stderr_now()
     );

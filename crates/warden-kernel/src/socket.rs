@@ -34,6 +34,18 @@ impl Socket {
         let Socket::TcpListener(l) = self else {
             return Err(Errno::Inval);
         };
+        if flags.contains(FdFlags::NONBLOCK) {
+            // A non-blocking accept: `again` when nothing is pending, even
+            // on a blocking listener.
+            let mut fds = [rustix::event::PollFd::new(l, rustix::event::PollFlags::IN)];
+            let zero = rustix::time::Timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            };
+            if rustix::event::poll(&mut fds, Some(&zero))? == 0 {
+                return Err(Errno::Again);
+            }
+        }
         let (stream, _) = l.accept()?;
         stream.set_nonblocking(flags.contains(FdFlags::NONBLOCK))?;
         Ok(Socket::TcpStream(stream))

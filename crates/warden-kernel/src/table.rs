@@ -64,6 +64,23 @@ impl Descriptor {
         }
     }
 
+    /// The file behind a descriptor, for an operation that needs a position
+    /// (seek, tell, pread, pwrite): a stream that cannot seek fails with
+    /// `spipe` before its rights are looked at.
+    pub fn seekable_file(&self, needed: Rights) -> Result<&Arc<dyn File>> {
+        match &self.object {
+            Object::File(f) => {
+                if f.filetype() != FileType::RegularFile && !self.rights.contains(needed) {
+                    return Err(Errno::Spipe);
+                }
+                self.require(needed)?;
+                Ok(f)
+            }
+            Object::Dir(_) => Err(Errno::Isdir),
+            Object::Socket(_) => Err(Errno::Spipe),
+        }
+    }
+
     /// The directory behind a descriptor: `notdir` for anything else.
     pub fn dir(&self, needed: Rights) -> Result<&Arc<dyn Dir>> {
         match &self.object {

@@ -292,21 +292,14 @@ pub fn fd_seek(
     let d = cx.kernel.fds.get(fd)?;
     let whence = u8::try_from(whence)
         .map_err(|_| Errno::Inval)
-        .and_then(|w| cx.abi.whence(w))?;
-    // Asking where we are needs only fd_tell.
-    let needed = if offset == 0 && whence == Whence::Cur {
-        Rights::FD_TELL
+        .and_then(|w| cx.abi.whence(w));
+    // Asking where we are needs only fd_tell (or fd_seek).
+    let f = if offset == 0 && whence == Ok(Whence::Cur) && d.rights.contains(Rights::FD_TELL) {
+        d.seekable_file(Rights::FD_TELL)?
     } else {
-        Rights::FD_SEEK
+        d.seekable_file(Rights::FD_SEEK)?
     };
-    let f = match &d.object {
-        Object::File(f) => f,
-        Object::Dir(_) => return Err(Errno::Isdir.into()),
-        Object::Socket(_) => return Err(Errno::Spipe.into()),
-    };
-    if !d.rights.intersects(needed | Rights::FD_SEEK) {
-        return Err(Errno::Notcapable.into());
-    }
+    let whence = whence?;
     cx.mem.slice(newoffset_ptr, 8)?;
     let pos = f.seek(offset, whence)?;
     Ok(cx.mem.write_u64(newoffset_ptr, pos)?)
@@ -323,7 +316,7 @@ pub fn fd_sync(cx: &mut Cx<'_>, fd: u32) -> HostResult {
 }
 
 pub fn fd_tell(cx: &mut Cx<'_>, fd: u32, offset_ptr: u32) -> HostResult {
-    let f = cx.kernel.fds.get(fd)?.file(Rights::FD_TELL)?;
+    let f = cx.kernel.fds.get(fd)?.seekable_file(Rights::FD_TELL)?;
     cx.mem.slice(offset_ptr, 8)?;
     let pos = f.seek(0, Whence::Cur)?;
     Ok(cx.mem.write_u64(offset_ptr, pos)?)

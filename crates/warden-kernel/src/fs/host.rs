@@ -28,8 +28,15 @@ impl HostDir {
     /// Opens `path` of the host as a directory capability. This is the one
     /// place that uses ambient authority: the embedder names what to grant.
     pub fn open_ambient(path: &Path) -> std::io::Result<HostDir> {
-        let dir = cap_std::fs::Dir::open_ambient_dir(path, cap_std::ambient_authority())?;
-        Ok(HostDir { dir })
+        // A plain O_RDONLY|O_DIRECTORY descriptor (not O_PATH), so fsync and
+        // futimens work on the preopen itself.
+        let file = std::fs::File::open(path)?;
+        if !file.metadata()?.is_dir() {
+            return Err(std::io::Error::from_raw_os_error(
+                rustix::io::Errno::NOTDIR.raw_os_error(),
+            ));
+        }
+        Ok(HostDir::from_std_file(file))
     }
 
     fn from_std_file(file: std::fs::File) -> HostDir {
@@ -38,8 +45,40 @@ impl HostDir {
         }
     }
 
+    /// Follows symlinks in the last component of `path` by rewriting it
+    /// with each link's target (for linkat's AT_SYMLINK_FOLLOW, which
+    /// cap-std does not offer). Every rewritten path is still resolved by
+    /// cap-std, so it cannot leave the directory.
+    fn resolve_symlinks(&self, path: &str) -> Result<String> {
+        let mut path = path.to_owned();
+        for _ in 0..40 {
+            if self.stat_at(&path, false)?.file_type() != FileType::SymbolicLink {
+                return Ok(path);
+            }
+            let target = String::from_utf8(self.readlink_at(&path)?).map_err(|_| Errno::Ilseq)?;
+            if target.starts_with('/') {
+                return Err(Errno::Perm);
+            }
+            path = match path.trim_end_matches('/').rsplit_once('/') {
+                Some((parent, _)) => format!("{parent}/{target}"),
+                None => target,
+            };
+        }
+        Err(Errno::Loop)
+    }
+
     fn other<'a>(&self, other: &'a dyn Dir) -> Result<&'a HostDir> {
         other.as_any().downcast_ref::<HostDir>().ok_or(Errno::Xdev)
+    }
+}
+
+/// `dir/` names `dir`: drop trailing slashes (but keep `/` itself).
+fn trim_slashes(path: &str) -> &str {
+    let t = path.trim_end_matches('/');
+    if t.is_empty() {
+        path
+    } else {
+        t
     }
 }
 
@@ -154,11 +193,11 @@ impl Dir for HostDir {
     }
 
     fn create_dir_at(&self, path: &str) -> Result<()> {
-        Ok(self.dir.create_dir(path)?)
+        Ok(self.dir.create_dir(trim_slashes(path))?)
     }
 
     fn remove_dir_at(&self, path: &str) -> Result<()> {
-        Ok(self.dir.remove_dir(path)?)
+        Ok(self.dir.remove_dir(trim_slashes(path))?)
     }
 
     fn unlink_file_at(&self, path: &str) -> Result<()> {
@@ -172,10 +211,11 @@ impl Dir for HostDir {
 
     fn link_at(&self, old: &str, follow: bool, new_dir: &dyn Dir, new: &str) -> Result<()> {
         let new_dir = self.other(new_dir)?;
-        if follow && self.stat_at(old, false)?.file_type() == FileType::SymbolicLink {
-            // linkat(AT_SYMLINK_FOLLOW) cannot be confined by cap-std.
-            return Err(Errno::Notsup);
-        }
+        let old = if follow {
+            self.resolve_symlinks(old)?
+        } else {
+            old.to_owned()
+        };
         Ok(self.dir.hard_link(old, &new_dir.dir, new)?)
     }
 
@@ -193,16 +233,26 @@ impl Dir for HostDir {
     }
 
     fn stat_at(&self, path: &str, follow: bool) -> Result<Filestat> {
-        let m = if follow {
+        // A trailing slash follows a final symlink and needs a directory.
+        let must_be_dir = path.ends_with('/');
+        let m = if follow || must_be_dir {
             self.dir.metadata(path)?
         } else {
             self.dir.symlink_metadata(path)?
         };
-        Ok(metadata_stat(&m))
+        let st = metadata_stat(&m);
+        if must_be_dir && st.file_type() != FileType::Directory {
+            return Err(Errno::Notdir);
+        }
+        Ok(st)
     }
 
     fn set_times_at(&self, path: &str, follow: bool, atim: SetTime, mtim: SetTime) -> Result<()> {
-        if follow {
+        let must_be_dir = path.ends_with('/');
+        if must_be_dir {
+            self.stat_at(path, true)?;
+        }
+        if follow || must_be_dir {
             Ok(self.dir.set_times(path, time_spec(atim), time_spec(mtim))?)
         } else {
             Ok(self

@@ -421,7 +421,9 @@ impl Drop for MemoryDir {
 impl Dir for MemoryDir {
     fn open_at(&self, path: &str, opts: &OpenOptions) -> Result<Opened> {
         let mut tree = self.fs.lock();
-        let r = tree.resolve(self.ino, path, opts.follow)?;
+        // O_CREAT|O_EXCL never follows a final symlink: the name must be new.
+        let follow = opts.follow && !(opts.create && opts.exclusive);
+        let r = tree.resolve(self.ino, path, follow)?;
         let ino = match r.target {
             None => {
                 if !opts.create {
@@ -451,7 +453,7 @@ impl Dir for MemoryDir {
                 Errno::Loop
             }),
             Content::Dir { .. } => {
-                if write {
+                if write || opts.create {
                     return Err(Errno::Isdir);
                 }
                 drop(tree);

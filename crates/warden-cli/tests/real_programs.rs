@@ -1,0 +1,309 @@
+//! Real programs that nobody here wrote, built from their crates.io sources
+//! for wasm32-wasip1, run under `warden run` with the same output as natively.
+//!
+//! `scripts/build-real-programs.sh` builds ripgrep, hexyl and sd with
+//! `cargo install --locked` twice (wasm32-wasip1 and native) into
+//! `target/real-programs/`; the tests run it when a binary is missing. Each
+//! case runs the native binary and the wasm one (under warden, on the host
+//! and the in-memory backend) on the same files, with an empty environment,
+//! and asserts identical exit code and stdout. The data directory is granted
+//! to the guest under its own host path, so paths in the output match.
+
+mod common;
+
+use common::{repo_root, tempdir, Output, Warden};
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+/// `target/real-programs`, built on first use.
+fn programs_dir() -> PathBuf {
+    static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let dir = repo_root().join("target/real-programs");
+            let all_there = ["rg", "hexyl", "sd"].iter().all(|p| {
+                dir.join("native/bin").join(p).is_file()
+                    && dir
+                        .join("wasm32-wasip1/bin")
+                        .join(format!("{p}.wasm"))
+                        .is_file()
+            });
+            if all_there {
+                return Ok(dir);
+            }
+            let out = Command::new("bash")
+                .arg(repo_root().join("scripts/build-real-programs.sh"))
+                .stdin(Stdio::null())
+                .output()
+                .map_err(|e| format!("cannot run scripts/build-real-programs.sh: {e}"))?;
+            if out.status.success() {
+                Ok(dir)
+            } else {
+                Err(format!(
+                    "scripts/build-real-programs.sh failed ({}):\n{}\n{}",
+                    out.status,
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                ))
+            }
+        })
+        .clone()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn native(prog: &str) -> PathBuf {
+    programs_dir().join("native/bin").join(prog)
+}
+
+fn wasm(prog: &str) -> PathBuf {
+    programs_dir()
+        .join("wasm32-wasip1/bin")
+        .join(format!("{prog}.wasm"))
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Backend {
+    Host,
+    Memory,
+}
+
+/// Exit code, stdout and stderr of the native program.
+fn run_native(
+    prog: &str,
+    args: &[String],
+    stdin: &[u8],
+    cwd: &Path,
+) -> (Option<i32>, String, String) {
+    let mut child = Command::new(native(prog))
+        .args(args)
+        .env_clear()
+        .current_dir(cwd)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run native {prog}: {e}"));
+    let mut pipe = child.stdin.take().unwrap();
+    let data = stdin.to_vec();
+    let feeder = std::thread::spawn(move || {
+        let _ = pipe.write_all(&data);
+    });
+    let out = child.wait_with_output().unwrap();
+    feeder.join().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The wasm program under warden, with `data` granted at its own path.
+fn run_wasm(prog: &str, args: &[String], stdin: &[u8], data: &Path, backend: Backend) -> Output {
+    let flag = match backend {
+        Backend::Host => "--dir",
+        Backend::Memory => "--mem-dir",
+    };
+    Warden::new()
+        .args([
+            "run",
+            flag,
+            &format!("{}::{}", data.display(), data.display()),
+        ])
+        .args(["--argv0", prog])
+        .arg(wasm(prog))
+        .args(args)
+        .stdin(stdin.to_vec())
+        .output()
+}
+
+/// Run one case natively and under warden; same exit code and stdout.
+#[track_caller]
+fn same(prog: &str, args: &[&str], stdin: &[u8], data: &Path, backend: Backend) {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let (code, stdout, stderr) = run_native(prog, &args, stdin, data);
+    assert!(
+        code == Some(0) || code == Some(1),
+        "native {prog} {args:?} failed: {code:?}\n{stderr}"
+    );
+    let out = run_wasm(prog, &args, stdin, data, backend);
+    assert!(
+        out.code == code && out.stdout == stdout,
+        "{prog} {args:?} on {backend:?}: differs from native.\n--- native: exit {code:?}\n{stdout}\n--- native stderr\n{stderr}\n--- warden: {}",
+        out.describe()
+    );
+}
+
+/// A small tree of text and binary files for the programs to chew on.
+fn corpus(root: &Path) -> PathBuf {
+    let d = root.join("data");
+    fs::create_dir_all(d.join("src/nested/deeper")).unwrap();
+    fs::create_dir_all(d.join("docs")).unwrap();
+    fs::write(
+        d.join("src/main.rs"),
+        "fn main() {\n    println!(\"hello warden\");\n}\n// TODO: more tests\n",
+    )
+    .unwrap();
+    fs::write(
+        d.join("src/lib.rs"),
+        "pub fn add(a: i32, b: i32) -> i32 {\n    a + b // TODO overflow\n}\n",
+    )
+    .unwrap();
+    fs::write(
+        d.join("src/nested/deeper/x.txt"),
+        "TODO in a deep file\ncontact: alice@example.com\n",
+    )
+    .unwrap();
+    fs::write(
+        d.join("docs/notes.txt"),
+        "alpha\nbeta TODO\ngamma\nh\u{e9}llo w\u{f6}rld\nbob@example.com\n",
+    )
+    .unwrap();
+    fs::write(d.join("docs/empty.txt"), "").unwrap();
+    fs::write(d.join("skip.log"), "ignored TODO\n").unwrap();
+    fs::write(d.join(".ignore"), "*.log\n").unwrap();
+    fs::write(d.join(".hidden"), "hidden TODO gamma\n").unwrap();
+    let mut bin: Vec<u8> = (0..=255u8).cycle().take(1500).collect();
+    bin.extend_from_slice("h\u{e9}llo w\u{f6}rld\n".as_bytes());
+    fs::write(d.join("bin.dat"), &bin).unwrap();
+    std::os::unix::fs::symlink("docs/notes.txt", d.join("link.txt")).unwrap();
+    d
+}
+
+/// ripgrep: directory walking (with .ignore, hidden files, symlinks), regex
+/// search, stdin. Every run compiles the 3 MB module afresh (about 1.5 s), so
+/// the in-memory backend gets the walking cases only.
+fn ripgrep(backend: Backend) {
+    let tmp = tempdir();
+    let d = corpus(&tmp.path().canonicalize().unwrap());
+    let ds = d.to_str().unwrap();
+    let notes = d.join("docs/notes.txt");
+    let notes = notes.to_str().unwrap();
+    let walking: &[&[&str]] = &[
+        &["--sort", "path", "-n", "TODO", ds],
+        &["--sort", "path", "--files", "--hidden", "--no-ignore", ds],
+        &["--sort", "path", "-n", "-L", "gamma", ds],
+    ];
+    let more: &[&[&str]] = &[
+        &["--sort", "path", "-c", "-i", "-w", "hello|todo|beta", ds],
+        &[
+            "--sort",
+            "path",
+            "-o",
+            "-r",
+            "<$1>",
+            "(\\w+)@example\\.com",
+            ds,
+        ],
+        &["--sort", "path", "--type", "rust", "-n", "fn", ds],
+        &["-n", "-C1", "w\u{f6}rld", notes],
+        &["--sort", "path", "-n", "no-such-text-anywhere", ds],
+    ];
+    for args in walking {
+        same("rg", args, b"", &d, backend);
+    }
+    if let Backend::Memory = backend {
+        return;
+    }
+    for args in more {
+        same("rg", args, b"", &d, backend);
+    }
+    same(
+        "rg",
+        &["-n", "ba", "-"],
+        b"foo bar\nbaz\nqux\n",
+        &d,
+        backend,
+    );
+    // A missing path: same exit code (the message carries the OS error
+    // number, which differs between Linux and WASI).
+    let missing = d.join("missing");
+    let args = vec!["TODO".to_string(), missing.to_str().unwrap().to_string()];
+    let (code, _, _) = run_native("rg", &args, b"", &d);
+    let out = run_wasm("rg", &args, b"", &d, backend);
+    assert_eq!(out.code, code, "rg on a missing path: {}", out.describe());
+    assert!(out.stderr.contains("missing"), "{}", out.describe());
+}
+
+#[test]
+fn ripgrep_host_backend() {
+    ripgrep(Backend::Host);
+}
+
+#[test]
+fn ripgrep_memory_backend() {
+    ripgrep(Backend::Memory);
+}
+
+fn hexyl(backend: Backend) {
+    let tmp = tempdir();
+    let d = corpus(&tmp.path().canonicalize().unwrap());
+    let bin = d.join("bin.dat");
+    let bin = bin.to_str().unwrap();
+    let notes = d.join("docs/notes.txt");
+    let notes = notes.to_str().unwrap();
+    let cases: &[&[&str]] = &[
+        &[bin],
+        &["--plain", "--skip", "100", "--length", "64", bin],
+        &["--skip=-40", "--border", "ascii", bin],
+        &[
+            "--color",
+            "never",
+            "--panels",
+            "1",
+            "--character-table",
+            "ascii",
+            notes,
+        ],
+        &["-v", "--length", "0x200", bin],
+        &["--display-offset", "0x1000", "--length", "32", notes],
+    ];
+    for args in cases {
+        same("hexyl", args, b"", &d, backend);
+    }
+    same(
+        "hexyl",
+        &["-n", "48"],
+        &(0..200u8).collect::<Vec<_>>(),
+        &d,
+        backend,
+    );
+}
+
+#[test]
+fn hexyl_host_backend() {
+    hexyl(Backend::Host);
+}
+
+#[test]
+fn hexyl_memory_backend() {
+    hexyl(Backend::Memory);
+}
+
+/// sd on stdin (its in-place mode needs mmap, which sd does not support on
+/// WASI, so files are not used).
+#[test]
+fn sd_stdin() {
+    let tmp = tempdir();
+    let d = tmp.path().canonicalize().unwrap();
+    let code = b"let x = foo(1);\nlet y = foo(2) + bar;\nfoofoo\n";
+    same(
+        "sd",
+        &["foo\\((\\d)\\)", "baz($1 * 10)"],
+        code,
+        &d,
+        Backend::Host,
+    );
+    same("sd", &["-F", "foo(", "FOO["], code, &d, Backend::Host);
+    same(
+        "sd",
+        &["(?m)^let (\\w)", "const ${1}_upper"],
+        code,
+        &d,
+        Backend::Memory,
+    );
+    let text = "h\u{e9}llo w\u{f6}rld\n".repeat(1000);
+    same("sd", &["\u{f6}", "oe"], text.as_bytes(), &d, Backend::Host);
+}
