@@ -203,3 +203,49 @@ impl FdTable {
             .map(|(i, _)| i as u32)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fs::memory::MemoryFs;
+
+    fn dir_descriptor(fs: &MemoryFs) -> Descriptor {
+        Descriptor::new(
+            Object::Dir(Arc::new(fs.root())),
+            Rights::DIRECTORY,
+            Rights::all(),
+        )
+    }
+
+    #[test]
+    fn lowest_free_number_and_renumber() {
+        let fs = MemoryFs::new();
+        let mut t = FdTable::new();
+        for want in 0..4 {
+            assert_eq!(t.insert(dir_descriptor(&fs)).unwrap(), want);
+        }
+        t.remove(1).unwrap();
+        t.remove(2).unwrap();
+        assert_eq!(t.insert(dir_descriptor(&fs)).unwrap(), 1);
+        assert_eq!(t.remove(2).err(), Some(Errno::Badf));
+        assert_eq!(
+            t.renumber(0, 9).err(),
+            Some(Errno::Badf),
+            "`to` must be open"
+        );
+        t.renumber(3, 0).unwrap();
+        assert_eq!(t.get(3).err().map(|e| e as u16), Some(Errno::Badf as u16));
+        assert_eq!(t.fds().collect::<Vec<_>>(), vec![0, 1]);
+        assert_eq!(t.insert(dir_descriptor(&fs)).unwrap(), 2);
+    }
+
+    #[test]
+    fn kind_checks_come_before_rights() {
+        let fs = MemoryFs::new();
+        let mut d = dir_descriptor(&fs);
+        d.rights = Rights::empty();
+        assert_eq!(d.file(Rights::FD_READ).err(), Some(Errno::Isdir));
+        assert_eq!(d.socket(Rights::FD_READ).err(), Some(Errno::Notsock));
+        assert_eq!(d.dir(Rights::PATH_OPEN).err(), Some(Errno::Notcapable));
+    }
+}

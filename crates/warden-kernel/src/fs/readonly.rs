@@ -137,3 +137,58 @@ impl File for ReadOnlyFile {
         self.0.readable_bytes()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fs::memory::MemoryFs;
+
+    #[test]
+    fn every_mutation_is_rofs_and_reads_pass() {
+        let fs = MemoryFs::new();
+        let root = fs.root();
+        root.create_dir_at("d").unwrap();
+        let opts = OpenOptions {
+            write: true,
+            create: true,
+            follow: true,
+            ..Default::default()
+        };
+        let Opened::File(f) = root.open_at("f", &opts).unwrap() else {
+            panic!("a file")
+        };
+        f.write(&[IoSlice::new(b"x")]).unwrap();
+        let ro = ReadOnlyDir(Arc::new(fs.root()));
+        assert_eq!(ro.create_dir_at("e").err(), Some(Errno::Rofs));
+        assert_eq!(ro.remove_dir_at("d").err(), Some(Errno::Rofs));
+        assert_eq!(ro.unlink_file_at("f").err(), Some(Errno::Rofs));
+        assert_eq!(ro.symlink_at("f", "l").err(), Some(Errno::Rofs));
+        assert_eq!(
+            ro.set_times_at("f", true, SetTime::Now, SetTime::Keep)
+                .err(),
+            Some(Errno::Rofs)
+        );
+        assert!(matches!(ro.open_at("f", &opts), Err(Errno::Rofs)));
+        assert!(matches!(
+            ro.open_at(
+                "new",
+                &OpenOptions {
+                    create: true,
+                    ..Default::default()
+                }
+            ),
+            Err(Errno::Rofs)
+        ));
+        let read = OpenOptions {
+            read: true,
+            follow: true,
+            ..Default::default()
+        };
+        let Ok(Opened::File(rf)) = ro.open_at("f", &read) else {
+            panic!("read-only open works")
+        };
+        assert_eq!(rf.write(&[IoSlice::new(b"y")]).err(), Some(Errno::Rofs));
+        assert_eq!(rf.set_size(0).err(), Some(Errno::Rofs));
+        assert_eq!(ro.stat_at("f", true).unwrap().size, 1);
+    }
+}
