@@ -1,7 +1,8 @@
 //! The old `wasi_unstable` module (WASI snapshot 0): runs the `p1-unstable`
 //! guest (guests/p1-unstable), a no_std program importing nothing but
 //! `wasi_unstable`, which checks the layouts that differ from preview1
-//! (filestat, whence, subscription) and that the rest works.
+//! (filestat, whence, subscription) and calls every function of the module
+//! with exact results and errnos.
 
 mod common;
 
@@ -94,25 +95,76 @@ fn imports(wasm: &Path) -> Vec<(String, String)> {
     out
 }
 
-/// The guest imports only `wasi_unstable`: nothing from preview1 or `env`.
+/// Every function of snapshot 0, plus `sock_accept` (preview1 only, but
+/// Warden provides it under the old name too).
+const UNSTABLE_FUNCTIONS: [&str; 46] = [
+    "args_get",
+    "args_sizes_get",
+    "environ_get",
+    "environ_sizes_get",
+    "clock_res_get",
+    "clock_time_get",
+    "fd_advise",
+    "fd_allocate",
+    "fd_close",
+    "fd_datasync",
+    "fd_fdstat_get",
+    "fd_fdstat_set_flags",
+    "fd_fdstat_set_rights",
+    "fd_filestat_get",
+    "fd_filestat_set_size",
+    "fd_filestat_set_times",
+    "fd_pread",
+    "fd_prestat_get",
+    "fd_prestat_dir_name",
+    "fd_pwrite",
+    "fd_read",
+    "fd_readdir",
+    "fd_renumber",
+    "fd_seek",
+    "fd_sync",
+    "fd_tell",
+    "fd_write",
+    "path_create_directory",
+    "path_filestat_get",
+    "path_filestat_set_times",
+    "path_link",
+    "path_open",
+    "path_readlink",
+    "path_remove_directory",
+    "path_rename",
+    "path_symlink",
+    "path_unlink_file",
+    "poll_oneoff",
+    "proc_exit",
+    "proc_raise",
+    "sched_yield",
+    "random_get",
+    "sock_recv",
+    "sock_send",
+    "sock_shutdown",
+    "sock_accept",
+];
+
+/// The guest imports only `wasi_unstable` (nothing from preview1 or `env`),
+/// and every function of it.
 #[test]
 fn imports_only_wasi_unstable() {
     let imps = imports(&guest(GUEST));
     let others: Vec<_> = imps.iter().filter(|(m, _)| m != "wasi_unstable").collect();
     assert!(others.is_empty(), "imports from other modules: {others:?}");
-    for f in [
-        "fd_filestat_get",
-        "path_filestat_get",
-        "fd_seek",
-        "poll_oneoff",
-        "fd_readdir",
-        "proc_exit",
-    ] {
+    for f in UNSTABLE_FUNCTIONS {
         assert!(
             imps.iter().any(|(_, n)| n == f),
             "{f} is not imported: {imps:?}"
         );
     }
+    assert_eq!(
+        imps.len(),
+        UNSTABLE_FUNCTIONS.len(),
+        "expected exactly {} imports: {imps:?}",
+        UNSTABLE_FUNCTIONS.len()
+    );
 }
 
 #[test]
@@ -122,6 +174,7 @@ fn unstable_host_backend() {
     fs::create_dir(&dir).unwrap();
     let out = Warden::new()
         .args(["run", "--dir", &format!("{}::/dir", dir.display())])
+        .args(["--env", "UNSTABLE=yes"])
         .arg(guest(GUEST))
         .args(["check", ARG])
         .output();
@@ -138,6 +191,7 @@ fn unstable_memory_backend() {
     fs::create_dir(&dir).unwrap();
     let out = Warden::new()
         .args(["run", "--mem-dir", &format!("{}::/dir", dir.display())])
+        .args(["--env", "UNSTABLE=yes"])
         .arg(guest(GUEST))
         .args(["check", ARG])
         .output();
@@ -160,4 +214,17 @@ fn unstable_proc_exit() {
         .output();
     out.assert_code(42)
         .assert_stdout_contains("exiting with 42");
+}
+
+/// `proc_raise(term)` from `wasi_unstable` ends the guest alone; warden
+/// exits with 128 + 15, as a shell reports a process killed by SIGTERM.
+#[test]
+fn unstable_proc_raise_term() {
+    let out = Warden::new()
+        .arg("run")
+        .arg(guest(GUEST))
+        .arg("raise")
+        .output();
+    out.assert_code(143).assert_stdout_contains("raising term");
+    assert!(out.fail_lines().is_empty(), "{}", out.describe());
 }

@@ -14,6 +14,12 @@ pub enum Object {
     Socket(Arc<Socket>),
 }
 
+/// A descriptor that data flows through.
+pub enum Stream<'a> {
+    File(&'a Arc<dyn File>),
+    Socket(&'a Arc<Socket>),
+}
+
 /// One open descriptor.
 pub struct Descriptor {
     pub object: Object,
@@ -62,6 +68,18 @@ impl Descriptor {
             Object::Dir(_) => Err(Errno::Isdir),
             Object::Socket(_) => Err(Errno::Spipe),
         }
+    }
+
+    /// What `read`/`write` act on: a file or a connected socket; `isdir`
+    /// for a directory.
+    pub fn stream(&self, needed: Rights) -> Result<Stream<'_>> {
+        let s = match &self.object {
+            Object::File(f) => Stream::File(f),
+            Object::Socket(s) => Stream::Socket(s),
+            Object::Dir(_) => return Err(Errno::Isdir),
+        };
+        self.require(needed)?;
+        Ok(s)
     }
 
     /// The file behind a descriptor, for an operation that needs a position

@@ -3,6 +3,7 @@
 use crate::abi::DIRENT_SIZE;
 use crate::{Cx, HostResult};
 use std::sync::Arc;
+use warden_kernel::table::Stream;
 use warden_kernel::types::{Advice, FdFlags, Rights, SetTime, Whence};
 use warden_kernel::{Errno, Object, Result};
 
@@ -44,14 +45,14 @@ pub(crate) fn set_times(atim: u64, mtim: u64, fst_flags: u32) -> Result<(SetTime
 
 pub fn fd_advise(cx: &mut Cx<'_>, fd: u32, offset: u64, len: u64, adv: u32) -> HostResult {
     let d = cx.kernel.fds.get(fd)?;
+    if let Object::Socket(_) = d.object {
+        return Err(Errno::Spipe.into());
+    }
+    d.require(Rights::FD_ADVISE)?;
     let adv = advice(adv)?;
     match &d.object {
-        Object::File(f) => {
-            d.require(Rights::FD_ADVISE)?;
-            Ok(f.advise(offset, len, adv)?)
-        }
-        Object::Dir(_) => Ok(d.require(Rights::FD_ADVISE)?),
-        Object::Socket(_) => Err(Errno::Spipe.into()),
+        Object::File(f) => Ok(f.advise(offset, len, adv)?),
+        _ => Ok(()),
     }
 }
 
@@ -219,21 +220,16 @@ pub fn fd_pwrite(
 }
 
 pub fn fd_read(cx: &mut Cx<'_>, fd: u32, iovs: u32, iovs_len: u32, nread_ptr: u32) -> HostResult {
-    let d = cx.kernel.fds.get(fd)?;
+    let stream = cx.kernel.fds.get(fd)?.stream(Rights::FD_READ)?;
     let iovs = cx.mem.iovs(iovs, iovs_len)?;
     cx.mem.slice(nread_ptr, 4)?;
-    let n = match &d.object {
-        Object::File(f) => {
-            d.require(Rights::FD_READ)?;
-            cx.mem.read_into(&iovs, |bufs| f.read(bufs), |n| *n)?
-        }
-        Object::Socket(s) => {
-            d.require(Rights::FD_READ)?;
+    let n = match stream {
+        Stream::File(f) => cx.mem.read_into(&iovs, |bufs| f.read(bufs), |n| *n)?,
+        Stream::Socket(s) => {
             cx.mem
                 .read_into(&iovs, |bufs| s.recv(bufs, false, false), |r| r.len)?
                 .len
         }
-        Object::Dir(_) => return Err(Errno::Isdir.into()),
     };
     Ok(cx.mem.write_u32(nread_ptr, n as u32)?)
 }
@@ -329,20 +325,13 @@ pub fn fd_write(
     iovs_len: u32,
     nwritten_ptr: u32,
 ) -> HostResult {
-    let d = cx.kernel.fds.get(fd)?;
+    let stream = cx.kernel.fds.get(fd)?.stream(Rights::FD_WRITE)?;
     let iovs = cx.mem.iovs(iovs, iovs_len)?;
     cx.mem.slice(nwritten_ptr, 4)?;
     let bufs = cx.mem.io_slices(&iovs)?;
-    let n = match &d.object {
-        Object::File(f) => {
-            d.require(Rights::FD_WRITE)?;
-            f.write(&bufs)?
-        }
-        Object::Socket(s) => {
-            d.require(Rights::FD_WRITE)?;
-            s.send(&bufs)?
-        }
-        Object::Dir(_) => return Err(Errno::Isdir.into()),
+    let n = match stream {
+        Stream::File(f) => f.write(&bufs)?,
+        Stream::Socket(s) => s.send(&bufs)?,
     };
     drop(bufs);
     Ok(cx.mem.write_u32(nwritten_ptr, n as u32)?)

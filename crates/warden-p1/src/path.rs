@@ -47,8 +47,8 @@ pub fn path_filestat_get(
     path_len: u32,
     stat_ptr: u32,
 ) -> HostResult {
-    let follow = follow(flags)?;
     let (dir, path) = dir_and_path(cx, fd, Rights::PATH_FILESTAT_GET, path, path_len)?;
+    let follow = follow(flags)?;
     let st = dir.stat_at(path, follow)?;
     Ok(cx.abi.write_filestat(&mut cx.mem, stat_ptr, &st)?)
 }
@@ -64,8 +64,8 @@ pub fn path_filestat_set_times(
     mtim: u64,
     fst_flags: u32,
 ) -> HostResult {
-    let follow = follow(flags)?;
     let (dir, path) = dir_and_path(cx, fd, Rights::PATH_FILESTAT_SET_TIMES, path, path_len)?;
+    let follow = follow(flags)?;
     let (a, m) = set_times(atim, mtim, fst_flags)?;
     Ok(dir.set_times_at(path, follow, a, m)?)
 }
@@ -81,11 +81,11 @@ pub fn path_link(
     new_path: u32,
     new_path_len: u32,
 ) -> HostResult {
-    let follow = follow(old_flags)?;
     let (old_dir, old_path) =
         dir_and_path(cx, old_fd, Rights::PATH_LINK_SOURCE, old_path, old_path_len)?;
     let (new_dir, new_path) =
         dir_and_path(cx, new_fd, Rights::PATH_LINK_TARGET, new_path, new_path_len)?;
+    let follow = follow(old_flags)?;
     Ok(old_dir.link_at(old_path, follow, &*new_dir, new_path)?)
 }
 
@@ -112,6 +112,16 @@ pub fn path_open(
     const DIRECTORY: u32 = 2;
     const EXCL: u32 = 4;
     const TRUNC: u32 = 8;
+    // The descriptor first (badf, notdir, notcapable), then the flags.
+    let parent = cx.kernel.fds.get(fd)?;
+    let mut needed = Rights::PATH_OPEN;
+    if oflags & CREAT != 0 {
+        needed |= Rights::PATH_CREATE_FILE;
+    }
+    if oflags & TRUNC != 0 {
+        needed |= Rights::PATH_FILESTAT_SET_SIZE;
+    }
+    let dir = parent.dir(needed)?.clone();
     let follow = follow(dirflags)?;
     if oflags & !0xf != 0 {
         return Err(Errno::Inval.into());
@@ -123,16 +133,6 @@ pub fn path_open(
     // Unknown right bits cannot be granted.
     let base = Rights::from_bits(fs_rights_base).ok_or(Errno::Notcapable)?;
     let inheriting = Rights::from_bits(fs_rights_inheriting).ok_or(Errno::Notcapable)?;
-
-    let parent = cx.kernel.fds.get(fd)?;
-    let mut needed = Rights::PATH_OPEN;
-    if oflags & CREAT != 0 {
-        needed |= Rights::PATH_CREATE_FILE;
-    }
-    if oflags & TRUNC != 0 {
-        needed |= Rights::PATH_FILESTAT_SET_SIZE;
-    }
-    let dir = parent.dir(needed)?.clone();
     let parent_inheriting = parent.inheriting;
     let write = base.intersects(WRITE_RIGHTS);
     // An open that may change the file is refused before it touches

@@ -6,6 +6,7 @@ use warden_kernel::types::{FdFlags, Rights};
 use warden_kernel::{Descriptor, Errno, Object};
 
 pub fn sock_accept(cx: &mut Cx<'_>, fd: u32, flags: u32, fd_ptr: u32) -> HostResult {
+    let sock = cx.kernel.fds.get(fd)?.socket(Rights::SOCK_ACCEPT)?.clone();
     let flags = u16::try_from(flags)
         .ok()
         .and_then(FdFlags::from_bits)
@@ -14,7 +15,6 @@ pub fn sock_accept(cx: &mut Cx<'_>, fd: u32, flags: u32, fd_ptr: u32) -> HostRes
         return Err(Errno::Inval.into());
     }
     cx.mem.slice(fd_ptr, 4)?;
-    let sock = cx.kernel.fds.get(fd)?.socket(Rights::SOCK_ACCEPT)?.clone();
     let conn = sock.accept(flags)?;
     let rights = Rights::SOCKET & !Rights::SOCK_ACCEPT;
     let new_fd = cx.kernel.fds.insert(Descriptor::new(
@@ -36,12 +36,12 @@ pub fn sock_recv(
 ) -> HostResult {
     const PEEK: u32 = 1;
     const WAITALL: u32 = 2;
+    let sock = cx.kernel.fds.get(fd)?.socket(Rights::FD_READ)?;
     if ri_flags & !(PEEK | WAITALL) != 0 {
         return Err(Errno::Inval.into());
     }
     cx.mem.slice(ro_datalen_ptr, 4)?;
     cx.mem.slice(ro_flags_ptr, 2)?;
-    let sock = cx.kernel.fds.get(fd)?.socket(Rights::FD_READ)?;
     let iovs = cx.mem.iovs(ri_data, ri_data_len)?;
     let (peek, wait_all) = (ri_flags & PEEK != 0, ri_flags & WAITALL != 0);
     let received = cx
