@@ -1,8 +1,9 @@
 //! WASI 0.1 (preview1) conformance guest.
 //!
 //! Sub-commands (argv[1]):
-//! - `all`       every filesystem/clock/random/args/env/poll/proc check against
-//!               the preopen at fd 3 (guest name `/sandbox`, empty at start);
+//! - `all`       every filesystem/clock/random/args/env/poll/proc check, and
+//!               the order of errno checks, against the preopen at fd 3
+//!               (guest name `/sandbox`, empty at start);
 //!               expects args `[p1-conformance.wasm, all]` and environment
 //!               `WARDEN_T1=one`, `WARDEN_T2=two=2` exactly.
 //! - `exit N`    proc_exit(N).
@@ -20,6 +21,7 @@ mod args;
 mod check;
 mod clock;
 mod fd;
+mod order;
 mod path;
 mod poll;
 mod proc;
@@ -42,6 +44,7 @@ fn main() {
             path::run();
             poll::run();
             sock::run_errors();
+            order::run();
             // Last: moves and closes the preopen itself.
             fd::preopen_renumber_and_close();
         }
