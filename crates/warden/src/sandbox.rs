@@ -75,15 +75,17 @@ impl Outcome {
     }
 }
 
+/// The store's data: one kernel, seen by the p1 layer directly and by the
+/// p2 layer through its resource table.
 struct Host {
-    kernel: Kernel,
+    wasi: warden_p2::WasiP2,
     memory: Option<Memory>,
     limits: StoreLimits,
 }
 
 impl warden_p1::WasiP1View for Host {
     fn kernel(&mut self) -> &mut Kernel {
-        &mut self.kernel
+        &mut self.wasi.kernel
     }
     fn p1_memory(&mut self) -> &mut Option<Memory> {
         &mut self.memory
@@ -240,7 +242,10 @@ impl Sandbox {
             bail!("not a WebAssembly file: it is neither the binary format (no `\\0asm` header) nor text");
         }
         if is_component(bytes) {
-            bail!("this is a WebAssembly component (WASI 0.2/0.3); this Warden runs core modules (WASI 0.1) only");
+            if invoke.is_some() {
+                bail!("--invoke is not supported for components yet");
+            }
+            return self.run_component(bytes);
         }
         let module = match Module::new(&self.engine, bytes) {
             Ok(m) => m,
@@ -252,28 +257,7 @@ impl Sandbox {
         };
         let mut linker: Linker<Host> = Linker::new(&self.engine);
         warden_p1::add_to_linker(&mut linker)?;
-        let mut limits = StoreLimitsBuilder::new();
-        if let Some(max) = self.limits.max_memory_size {
-            limits = limits.memory_size(max);
-        }
-        let host = Host {
-            kernel: self.kernel,
-            memory: None,
-            limits: limits.build(),
-        };
-        let mut store = Store::new(&self.engine, host);
-        store.limiter(|h| &mut h.limits);
-        if let Some(fuel) = self.limits.fuel {
-            store.set_fuel(fuel)?;
-        }
-        let _timer = self.limits.timeout.map(|t| {
-            store.set_epoch_deadline(1);
-            let engine = self.engine.clone();
-            std::thread::spawn(move || {
-                std::thread::sleep(t);
-                engine.increment_epoch();
-            })
-        });
+        let mut store = new_store(&self.engine, &self.limits, self.kernel)?;
         for import in module.imports() {
             let known = linker.get_by_import(&mut store, &import).is_some();
             if !known {
@@ -327,6 +311,88 @@ impl Sandbox {
             Ok(()) => Ok(Outcome {
                 exit: Exit::Status(0),
                 results,
+            }),
+            Err(e) => Ok(ended(e)),
+        }
+    }
+}
+
+/// A store holding `kernel`, with `limits` applied.
+fn new_store(engine: &Engine, limits: &Limits, kernel: Kernel) -> anyhow::Result<Store<Host>> {
+    let mut store_limits = StoreLimitsBuilder::new();
+    if let Some(max) = limits.max_memory_size {
+        store_limits = store_limits.memory_size(max);
+    }
+    let wasi = warden_p2::WasiP2 {
+        kernel,
+        table: Default::default(),
+    };
+    let host = Host {
+        wasi,
+        memory: None,
+        limits: store_limits.build(),
+    };
+    let mut store = Store::new(engine, host);
+    store.limiter(|h| &mut h.limits);
+    if let Some(fuel) = limits.fuel {
+        store.set_fuel(fuel)?;
+    }
+    if let Some(t) = limits.timeout {
+        // Interrupts the guest at the next epoch check once `t` has passed.
+        store.set_epoch_deadline(1);
+        let engine = engine.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(t);
+            engine.increment_epoch();
+        });
+    }
+    Ok(store)
+}
+
+impl Sandbox {
+    /// Runs a component's `wasi:cli/run` export (any 0.2.x version).
+    fn run_component(self, bytes: &[u8]) -> anyhow::Result<Outcome> {
+        use wasmtime::component::{Component, Linker as ComponentLinker};
+        let component = Component::new(&self.engine, bytes)
+            .map_err(anyhow::Error::from)
+            .context("not a valid WebAssembly component")?;
+        let mut linker: ComponentLinker<Host> = ComponentLinker::new(&self.engine);
+        warden_p2::add_to_linker(&mut linker, |h| &mut h.wasi)?;
+        let run_export = component
+            .component_type()
+            .exports(&self.engine)
+            .map(|(name, _)| name.to_owned())
+            .find(|name| name.starts_with("wasi:cli/run@0.2."))
+            .context("the component exports no `wasi:cli/run` interface (WASI 0.2), so it is not a command")?;
+        let mut store = new_store(&self.engine, &self.limits, self.kernel)?;
+        let instance = match linker.instantiate(&mut store, &component) {
+            Ok(i) => i,
+            Err(e) => {
+                let msg = e.to_string();
+                if msg.contains("matching implementation was not found") || msg.contains("import") {
+                    bail!("{msg}; Warden provides wasi:cli, wasi:io, wasi:clocks, wasi:random, wasi:filesystem and wasi:sockets 0.2.x (wasi:http and WASI 0.3 are not available yet)");
+                }
+                return Ok(ended(e));
+            }
+        };
+        let iface = instance
+            .get_export_index(&mut store, None, &run_export)
+            .context("the run export disappeared")?;
+        let func = instance
+            .get_export_index(&mut store, Some(&iface), "run")
+            .with_context(|| format!("`{run_export}` has no `run` function"))?;
+        let run = instance
+            .get_typed_func::<(), (Result<(), ()>,)>(&mut store, &func)
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("`{run_export}#run` has the wrong type"))?;
+        match run.call(&mut store, ()) {
+            Ok((Ok(()),)) => Ok(Outcome {
+                exit: Exit::Status(0),
+                results: Vec::new(),
+            }),
+            Ok((Err(()),)) => Ok(Outcome {
+                exit: Exit::Status(1),
+                results: Vec::new(),
             }),
             Err(e) => Ok(ended(e)),
         }
