@@ -49,7 +49,8 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
     let file = args.file();
     let mut builder = Sandbox::builder()
         .args(settings.guest_args.iter())
-        .limits(settings.limits.clone());
+        .limits(settings.limits.clone())
+        .network(settings.network.clone());
     for (name, value) in &settings.env {
         builder = builder.env(name, value);
     }

@@ -4,6 +4,7 @@ use anyhow::{bail, Context as _};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::time::Duration;
+use warden::kernel::net::{Direction, NetworkPolicy, Rule};
 use warden::Limits;
 
 #[derive(Parser)]
@@ -67,6 +68,14 @@ pub struct RunArgs {
     #[arg(long = "tcplisten", value_name = "ADDR")]
     pub tcplisten: Vec<String>,
 
+    /// Let a component bind to addresses matching ADDR[/PREFIX][:PORT[-PORT]] (repeatable).
+    #[arg(long = "allow-bind", value_name = "ADDR[/PREFIX][:PORTS]")]
+    pub allow_bind: Vec<String>,
+
+    /// Let a component connect (or send datagrams) to ADDR[/PREFIX][:PORT[-PORT]] (repeatable).
+    #[arg(long = "allow-connect", value_name = "ADDR[/PREFIX][:PORTS]")]
+    pub allow_connect: Vec<String>,
+
     /// Stop the guest after it burns this much fuel.
     #[arg(long = "fuel", value_name = "N")]
     pub fuel: Option<u64>,
@@ -105,6 +114,7 @@ pub struct Settings {
     pub dirs: Vec<DirGrant>,
     pub tcplisten: Vec<String>,
     pub limits: Limits,
+    pub network: NetworkPolicy,
 }
 
 fn is_true(v: Option<&str>) -> anyhow::Result<bool> {
@@ -172,6 +182,17 @@ impl RunArgs {
 
     pub fn settings(&self) -> anyhow::Result<Settings> {
         let mut inherit_env = self.inherit_env;
+        let mut network = NetworkPolicy::default();
+        for spec in &self.allow_bind {
+            network
+                .rules
+                .push(Rule::parse(Direction::Bind, spec).map_err(anyhow::Error::msg)?);
+        }
+        for spec in &self.allow_connect {
+            network
+                .rules
+                .push(Rule::parse(Direction::Connect, spec).map_err(anyhow::Error::msg)?);
+        }
         let mut tcplisten = self.tcplisten.clone();
         for opt in &self.wasi {
             let (key, val) = match opt.split_once('=') {
@@ -184,14 +205,17 @@ impl RunArgs {
                     val.context("-S tcplisten needs an address: -S tcplisten=ADDR")?
                         .to_owned(),
                 ),
-                // WASI 0.1 has no way to create sockets or look up names, so
-                // these network grants change nothing for it; they are
-                // accepted so wasmtime scripts run unchanged.
-                "cli" | "inherit-network" | "allow-ip-name-lookup" | "tcp" | "udp" | "preview2" => {
+                // The network grants concern components (WASI 0.1 has no
+                // way to create sockets or look names up).
+                "inherit-network" => network.inherit = is_true(val)?,
+                "allow-ip-name-lookup" => network.ip_name_lookup = is_true(val)?,
+                "tcp" => network.tcp_disabled = !is_true(val)?,
+                "udp" => network.udp_disabled = !is_true(val)?,
+                "cli" | "preview2" => {
                     is_true(val)?;
                 }
                 "http" | "p3" | "nn" | "threads" | "config" | "keyvalue" => {
-                    bail!("-S {key} is not supported by this Warden (it runs WASI 0.1 modules)")
+                    bail!("-S {key} is not supported by this Warden yet (it runs WASI 0.1 modules and WASI 0.2 command components)")
                 }
                 _ => bail!("unknown -S option `{key}`"),
             }
@@ -262,6 +286,7 @@ impl RunArgs {
             dirs,
             tcplisten,
             limits,
+            network,
         })
     }
 }

@@ -12,6 +12,7 @@
 pub mod clock;
 pub mod errno;
 pub mod fs;
+pub mod net;
 pub mod poll;
 pub mod proc;
 pub mod random;
@@ -31,6 +32,8 @@ pub struct Kernel {
     pub env: Vec<Vec<u8>>,
     /// Open descriptors.
     pub fds: FdTable,
+    /// What the guest may do on the network (nothing by default).
+    pub network: net::NetworkPolicy,
 }
 
 impl Kernel {

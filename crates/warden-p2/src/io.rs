@@ -54,6 +54,14 @@ fn is_stream(f: &Arc<dyn File>) -> bool {
     f.filetype() != FileType::RegularFile && f.host_fd().is_some()
 }
 
+/// Waits until a non-blocking host descriptor is readable (or writable).
+fn wait_ready(f: &Arc<dyn File>, read: bool) -> wasmtime::Result<()> {
+    if let Some(fd) = f.host_fd() {
+        wait(&[Interest { fd, read }], None)?;
+    }
+    Ok(())
+}
+
 impl InputStream {
     fn pollable(&self) -> Pollable {
         match self {
@@ -115,15 +123,20 @@ impl WasiP2 {
                 .inspect(|&n| {
                     *offset += n as u64;
                 }),
-            InputStream::Stream(f) => {
+            InputStream::Stream(f) => loop {
                 if !block && is_stream(f) {
                     let fd = f.host_fd().expect("a stream has a host descriptor");
                     if !wait(&[Interest { fd, read: true }], Some(0))?[0].ready {
                         return Ok(Ok(Vec::new()));
                     }
                 }
-                f.read(&mut [IoSliceMut::new(&mut buf)])
-            }
+                match f.read(&mut [IoSliceMut::new(&mut buf)]) {
+                    // A non-blocking descriptor (a socket) with nothing yet:
+                    // a blocking read waits for it.
+                    Err(Errno::Again) if block => wait_ready(f, true)?,
+                    r => break r,
+                }
+            },
         };
         match r {
             Ok(0) if len > 0 => Ok(Err(streams::StreamError::Closed)),

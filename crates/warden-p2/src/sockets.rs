@@ -1,44 +1,100 @@
 //! wasi:sockets — network, instance-network, tcp, udp, ip-name-lookup.
 //!
-//! Deny by default: a component may create sockets and read or set their
-//! options (that touches no network), but everything that reaches the
-//! network — bind, listen, connect, sending to an address, name lookup —
-//! needs a network grant, and this Warden has no network grants for
-//! components yet, so those calls fail with `access-denied`, at once.
+//! Deny by default. Creating a socket and reading or setting its options
+//! touch no network and need no grant. What reaches the network — bind,
+//! listen, connect, sending to an address, name lookup — is checked against
+//! the kernel's [`NetworkPolicy`](warden_kernel::net::NetworkPolicy) first
+//! and fails with `access-denied` at once when not granted.
+//!
+//! Sockets are non-blocking host sockets; `start-*`/`finish-*` follow the
+//! WIT state machine, and a blocking stream call waits in `poll(2)`.
 
 use crate::bindings::wasi::sockets::{
     instance_network, ip_name_lookup, network, tcp, tcp_create_socket, udp, udp_create_socket,
 };
 use crate::io::{InputStream, IoError, OutputStream, Pollable};
 use crate::WasiP2;
-use network::{ErrorCode, IpAddressFamily, IpSocketAddress};
-use rustix::net::{sockopt, AddressFamily, SocketType};
-use std::os::fd::OwnedFd;
+use network::{
+    ErrorCode, IpAddress, IpAddressFamily, IpSocketAddress, Ipv4SocketAddress, Ipv6SocketAddress,
+};
+use rustix::net::{sockopt, AddressFamily, RecvFlags, SendFlags, SocketAddrAny, SocketType};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+use std::os::fd::{AsFd, OwnedFd};
+use std::sync::Arc;
 use std::time::Duration;
+use warden_kernel::fs::host::HostFile;
+use warden_kernel::fs::File;
+use warden_kernel::net::{Direction, Protocol};
+use warden_kernel::poll::{wait, Interest};
+use warden_kernel::types::FileType;
 use warden_kernel::Errno;
 use wasmtime::component::Resource;
 
-/// The network capability a component is handed (empty: no grants).
+/// The network capability handed to a component; what it allows is the
+/// kernel's network policy.
 pub struct Network;
 
-/// A TCP socket, not connected (connections need a grant).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TcpState {
+    Unbound,
+    BindStarted,
+    Bound,
+    ListenStarted,
+    Listening,
+    Connecting,
+    Connected,
+    /// A connect failed; the socket cannot be used again.
+    Closed,
+}
+
+/// A TCP socket.
 pub struct TcpSocket {
-    fd: OwnedFd,
+    /// The host socket, as a kernel file so streams and pollables use it.
+    file: Arc<HostFile>,
     family: IpAddressFamily,
+    state: TcpState,
+    backlog: u32,
 }
 
-/// A UDP socket, not bound (binding needs a grant).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum UdpState {
+    Unbound,
+    BindStarted,
+    Bound,
+}
+
+/// A UDP socket.
 pub struct UdpSocket {
-    fd: OwnedFd,
+    file: Arc<HostFile>,
     family: IpAddressFamily,
+    state: UdpState,
+    /// The address `stream` connected the socket to, if any.
+    remote: Option<SocketAddr>,
 }
 
-/// Never created without a network grant.
-pub struct IncomingDatagramStream;
-/// Never created without a network grant.
-pub struct OutgoingDatagramStream;
-/// Never created without a network grant.
-pub struct ResolveAddressStream;
+/// Datagrams arriving on a UDP socket.
+pub struct IncomingDatagramStream {
+    file: Arc<HostFile>,
+    remote: Option<SocketAddr>,
+}
+
+/// Datagrams leaving a UDP socket.
+pub struct OutgoingDatagramStream {
+    file: Arc<HostFile>,
+    remote: Option<SocketAddr>,
+    /// Datagrams the last `check-send` allowed.
+    permit: u64,
+}
+
+/// The answers of a name lookup, handed out one at a time.
+pub struct ResolveAddressStream {
+    addrs: std::vec::IntoIter<IpAddr>,
+}
+
+/// Datagrams `check-send` allows at once.
+const SEND_PERMIT: u64 = 64;
+/// Largest datagram received.
+const MAX_DATAGRAM: usize = 65_536;
 
 type NetResult<T> = wasmtime::Result<Result<T, ErrorCode>>;
 
@@ -55,7 +111,7 @@ fn net_error(e: Errno) -> ErrorCode {
         Errno::Addrinuse => ErrorCode::AddressInUse,
         Errno::Hostunreach | Errno::Netunreach | Errno::Netdown => ErrorCode::RemoteUnreachable,
         Errno::Connrefused => ErrorCode::ConnectionRefused,
-        Errno::Connreset => ErrorCode::ConnectionReset,
+        Errno::Connreset | Errno::Pipe => ErrorCode::ConnectionReset,
         Errno::Connaborted => ErrorCode::ConnectionAborted,
         Errno::Msgsize => ErrorCode::DatagramTooLarge,
         _ => ErrorCode::Unknown,
@@ -66,32 +122,118 @@ fn sys<T>(r: rustix::io::Result<T>) -> Result<T, ErrorCode> {
     r.map_err(|e| net_error(Errno::from(e)))
 }
 
-fn new_socket(family: IpAddressFamily, kind: SocketType) -> Result<OwnedFd, ErrorCode> {
+fn to_std(addr: IpSocketAddress) -> SocketAddr {
+    match addr {
+        IpSocketAddress::Ipv4(a) => {
+            let (x, y, z, w) = a.address;
+            SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::new(x, y, z, w), a.port))
+        }
+        IpSocketAddress::Ipv6(a) => {
+            let (p0, p1, p2, p3, p4, p5, p6, p7) = a.address;
+            let ip = Ipv6Addr::new(p0, p1, p2, p3, p4, p5, p6, p7);
+            SocketAddr::V6(SocketAddrV6::new(ip, a.port, a.flow_info, a.scope_id))
+        }
+    }
+}
+
+fn ip_address(ip: IpAddr) -> IpAddress {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [x, y, z, w] = v4.octets();
+            IpAddress::Ipv4((x, y, z, w))
+        }
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddress::Ipv6((s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]))
+        }
+    }
+}
+
+fn from_std(addr: SocketAddr) -> IpSocketAddress {
+    match addr {
+        SocketAddr::V4(a) => {
+            let [x, y, z, w] = a.ip().octets();
+            IpSocketAddress::Ipv4(Ipv4SocketAddress {
+                port: a.port(),
+                address: (x, y, z, w),
+            })
+        }
+        SocketAddr::V6(a) => {
+            let s = a.ip().segments();
+            IpSocketAddress::Ipv6(Ipv6SocketAddress {
+                port: a.port(),
+                flow_info: a.flowinfo(),
+                address: (s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]),
+                scope_id: a.scope_id(),
+            })
+        }
+    }
+}
+
+fn any_to_std(a: SocketAddrAny) -> Result<SocketAddr, ErrorCode> {
+    SocketAddr::try_from(a).map_err(|_| ErrorCode::Unknown)
+}
+
+fn new_socket(family: IpAddressFamily, kind: SocketType) -> Result<Arc<HostFile>, ErrorCode> {
     let af = match family {
         IpAddressFamily::Ipv4 => AddressFamily::INET,
         IpAddressFamily::Ipv6 => AddressFamily::INET6,
     };
-    sys(rustix::net::socket_with(
-        af,
-        kind,
-        rustix::net::SocketFlags::CLOEXEC | rustix::net::SocketFlags::NONBLOCK,
-        None,
-    ))
+    let flags = rustix::net::SocketFlags::CLOEXEC | rustix::net::SocketFlags::NONBLOCK;
+    let fd: OwnedFd = sys(rustix::net::socket_with(af, kind, flags, None))?;
+    if family == IpAddressFamily::Ipv6 {
+        // WASI sockets are single-stack: an IPv6 socket does not take IPv4.
+        sys(sockopt::set_ipv6_v6only(&fd, true))?;
+    }
+    let ft = if kind == SocketType::DGRAM {
+        FileType::SocketDgram
+    } else {
+        FileType::SocketStream
+    };
+    Ok(Arc::new(HostFile::new(fd, ft)))
 }
 
-/// The grant check every network-reaching call makes. No grants exist yet.
-fn network_denied() -> Result<(), ErrorCode> {
-    Err(ErrorCode::AccessDenied)
+/// Checks an address a guest passed against the socket's family and the
+/// WIT rules shared by bind, connect and send.
+fn check_family(family: IpAddressFamily, addr: &SocketAddr) -> Result<(), ErrorCode> {
+    match (family, addr) {
+        (IpAddressFamily::Ipv4, SocketAddr::V4(_)) => Ok(()),
+        (IpAddressFamily::Ipv6, SocketAddr::V6(a)) if a.ip().to_ipv4_mapped().is_none() => Ok(()),
+        _ => Err(ErrorCode::InvalidArgument),
+    }
 }
 
-fn hop_limit(fd: &OwnedFd, family: IpAddressFamily) -> Result<u8, ErrorCode> {
+fn check_remote(family: IpAddressFamily, addr: &SocketAddr) -> Result<(), ErrorCode> {
+    check_family(family, addr)?;
+    if addr.port() == 0 || addr.ip().is_unspecified() || addr.ip().is_multicast() {
+        return Err(ErrorCode::InvalidArgument);
+    }
+    if let IpAddr::V4(v4) = addr.ip() {
+        if v4.is_broadcast() {
+            return Err(ErrorCode::InvalidArgument);
+        }
+    }
+    Ok(())
+}
+
+fn fd_of(f: &Arc<HostFile>) -> std::os::fd::BorrowedFd<'_> {
+    f.host_fd().expect("a socket has a host descriptor")
+}
+
+fn ready_now(f: &Arc<HostFile>, read: bool) -> bool {
+    wait(&[Interest { fd: fd_of(f), read }], Some(0))
+        .map(|r| r[0].ready)
+        .unwrap_or(false)
+}
+
+fn hop_limit(fd: &impl AsFd, family: IpAddressFamily) -> Result<u8, ErrorCode> {
     match family {
         IpAddressFamily::Ipv4 => sys(sockopt::ip_ttl(fd)).map(|t| t.min(255) as u8),
         IpAddressFamily::Ipv6 => sys(sockopt::ipv6_unicast_hops(fd)),
     }
 }
 
-fn set_hop_limit(fd: &OwnedFd, family: IpAddressFamily, value: u8) -> Result<(), ErrorCode> {
+fn set_hop_limit(fd: &impl AsFd, family: IpAddressFamily, value: u8) -> Result<(), ErrorCode> {
     if value == 0 {
         return Err(ErrorCode::InvalidArgument);
     }
@@ -105,7 +247,7 @@ fn buffer_size(r: rustix::io::Result<usize>) -> Result<u64, ErrorCode> {
     sys(r).map(|n| n as u64)
 }
 
-fn set_buffer_size(fd: &OwnedFd, value: u64, recv: bool) -> Result<(), ErrorCode> {
+fn set_buffer_size(fd: &impl AsFd, value: u64, recv: bool) -> Result<(), ErrorCode> {
     if value == 0 {
         return Err(ErrorCode::InvalidArgument);
     }
@@ -119,12 +261,42 @@ fn set_buffer_size(fd: &OwnedFd, value: u64, recv: bool) -> Result<(), ErrorCode
     })
 }
 
-fn family_matches(family: IpAddressFamily, addr: &IpSocketAddress) -> bool {
-    matches!(
-        (family, addr),
-        (IpAddressFamily::Ipv4, IpSocketAddress::Ipv4(_))
-            | (IpAddressFamily::Ipv6, IpSocketAddress::Ipv6(_))
-    )
+fn seconds(value: u64) -> Duration {
+    // The host counts in whole seconds; round up so it is never zero.
+    Duration::from_secs(value.div_ceil(1_000_000_000).min(i16::MAX as u64))
+}
+
+impl WasiP2 {
+    fn allows(
+        &self,
+        protocol: Protocol,
+        direction: Direction,
+        addr: SocketAddr,
+    ) -> Result<(), ErrorCode> {
+        if self.kernel.network.allows(protocol, direction, addr) {
+            Ok(())
+        } else {
+            Err(ErrorCode::AccessDenied)
+        }
+    }
+
+    fn tcp(&mut self, s: &Resource<TcpSocket>) -> wasmtime::Result<&mut TcpSocket> {
+        Ok(self.table.get_mut(s)?)
+    }
+
+    fn udp(&mut self, s: &Resource<UdpSocket>) -> wasmtime::Result<&mut UdpSocket> {
+        Ok(self.table.get_mut(s)?)
+    }
+
+    fn tcp_streams(
+        &mut self,
+        file: &Arc<HostFile>,
+    ) -> wasmtime::Result<(Resource<InputStream>, Resource<OutputStream>)> {
+        let f: Arc<dyn File> = file.clone();
+        let input = self.push_input(InputStream::Stream(f.clone()))?;
+        let output = self.push_output(OutputStream::Stream(f))?;
+        Ok((input, output))
+    }
 }
 
 impl network::Host for WasiP2 {
@@ -150,24 +322,34 @@ impl instance_network::Host for WasiP2 {
 }
 
 impl tcp_create_socket::Host for WasiP2 {
-    fn create_tcp_socket(
-        &mut self,
-        family: IpAddressFamily,
-    ) -> NetResult<Resource<tcp::TcpSocket>> {
+    fn create_tcp_socket(&mut self, family: IpAddressFamily) -> NetResult<Resource<TcpSocket>> {
+        if self.kernel.network.tcp_disabled {
+            return Ok(Err(ErrorCode::AccessDenied));
+        }
         match new_socket(family, SocketType::STREAM) {
-            Ok(fd) => Ok(Ok(self.table.push(TcpSocket { fd, family })?)),
+            Ok(file) => Ok(Ok(self.table.push(TcpSocket {
+                file,
+                family,
+                state: TcpState::Unbound,
+                backlog: 128,
+            })?)),
             Err(e) => Ok(Err(e)),
         }
     }
 }
 
 impl udp_create_socket::Host for WasiP2 {
-    fn create_udp_socket(
-        &mut self,
-        family: IpAddressFamily,
-    ) -> NetResult<Resource<udp::UdpSocket>> {
+    fn create_udp_socket(&mut self, family: IpAddressFamily) -> NetResult<Resource<UdpSocket>> {
+        if self.kernel.network.udp_disabled {
+            return Ok(Err(ErrorCode::AccessDenied));
+        }
         match new_socket(family, SocketType::DGRAM) {
-            Ok(fd) => Ok(Ok(self.table.push(UdpSocket { fd, family })?)),
+            Ok(file) => Ok(Ok(self.table.push(UdpSocket {
+                file,
+                family,
+                state: UdpState::Unbound,
+                remote: None,
+            })?)),
             Err(e) => Ok(Err(e)),
         }
     }
@@ -183,16 +365,44 @@ impl tcp::HostTcpSocket for WasiP2 {
         addr: IpSocketAddress,
     ) -> NetResult<()> {
         self.table.get(&net)?;
-        let sock = self.table.get(&s)?;
-        if !family_matches(sock.family, &addr) {
+        let addr = to_std(addr);
+        let sock = self.tcp(&s)?;
+        if sock.state != TcpState::Unbound {
+            return Ok(Err(ErrorCode::InvalidState));
+        }
+        if let Err(e) = check_family(sock.family, &addr) {
+            return Ok(Err(e));
+        }
+        if addr.ip().is_multicast() {
             return Ok(Err(ErrorCode::InvalidArgument));
         }
-        Ok(network_denied())
+        if let Err(e) = self.allows(Protocol::Tcp, Direction::Bind, addr) {
+            return Ok(Err(e));
+        }
+        let sock = self.tcp(&s)?;
+        let fd = fd_of(&sock.file);
+        // As on every Unix: a port freed a moment ago can be bound again.
+        if addr.port() != 0 {
+            let _ = sockopt::set_socket_reuseaddr(fd, true);
+        }
+        match rustix::net::bind(fd, &addr) {
+            Ok(()) => {
+                sock.state = TcpState::BindStarted;
+                Ok(Ok(()))
+            }
+            Err(e) => Ok(Err(net_error(e.into()))),
+        }
     }
+
     fn finish_bind(&mut self, s: Resource<TcpSocket>) -> NetResult<()> {
-        self.table.get(&s)?;
-        Ok(Err(ErrorCode::NotInProgress))
+        let sock = self.tcp(&s)?;
+        if sock.state != TcpState::BindStarted {
+            return Ok(Err(ErrorCode::NotInProgress));
+        }
+        sock.state = TcpState::Bound;
+        Ok(Ok(()))
     }
+
     fn start_connect(
         &mut self,
         s: Resource<TcpSocket>,
@@ -200,28 +410,84 @@ impl tcp::HostTcpSocket for WasiP2 {
         addr: IpSocketAddress,
     ) -> NetResult<()> {
         self.table.get(&net)?;
-        let sock = self.table.get(&s)?;
-        if !family_matches(sock.family, &addr) {
-            return Ok(Err(ErrorCode::InvalidArgument));
+        let addr = to_std(addr);
+        let sock = self.tcp(&s)?;
+        if !matches!(sock.state, TcpState::Unbound | TcpState::Bound) {
+            return Ok(Err(ErrorCode::InvalidState));
         }
-        Ok(network_denied())
+        if let Err(e) = check_remote(sock.family, &addr) {
+            return Ok(Err(e));
+        }
+        if let Err(e) = self.allows(Protocol::Tcp, Direction::Connect, addr) {
+            return Ok(Err(e));
+        }
+        let sock = self.tcp(&s)?;
+        match rustix::net::connect(fd_of(&sock.file), &addr) {
+            Ok(()) | Err(rustix::io::Errno::INPROGRESS) => {
+                sock.state = TcpState::Connecting;
+                Ok(Ok(()))
+            }
+            Err(e) => {
+                sock.state = TcpState::Closed;
+                Ok(Err(net_error(e.into())))
+            }
+        }
     }
+
     fn finish_connect(
         &mut self,
         s: Resource<TcpSocket>,
     ) -> NetResult<(Resource<InputStream>, Resource<OutputStream>)> {
-        self.table.get(&s)?;
-        Ok(Err(ErrorCode::NotInProgress))
+        let sock = self.tcp(&s)?;
+        if sock.state != TcpState::Connecting {
+            return Ok(Err(ErrorCode::NotInProgress));
+        }
+        if !ready_now(&sock.file, false) {
+            return Ok(Err(ErrorCode::WouldBlock));
+        }
+        match sockopt::socket_error(fd_of(&sock.file)) {
+            Ok(Ok(())) => {
+                sock.state = TcpState::Connected;
+                let file = sock.file.clone();
+                Ok(Ok(self.tcp_streams(&file)?))
+            }
+            Ok(Err(e)) | Err(e) => {
+                sock.state = TcpState::Closed;
+                Ok(Err(net_error(e.into())))
+            }
+        }
     }
+
     fn start_listen(&mut self, s: Resource<TcpSocket>) -> NetResult<()> {
-        self.table.get(&s)?;
-        // Listening needs a bound socket, and binding needs a grant.
-        Ok(Err(ErrorCode::InvalidState))
+        let sock = self.tcp(&s)?;
+        match sock.state {
+            TcpState::Bound => {}
+            TcpState::ListenStarted
+            | TcpState::Listening
+            | TcpState::Connecting
+            | TcpState::Connected => {
+                return Ok(Err(ErrorCode::InvalidState));
+            }
+            _ => return Ok(Err(ErrorCode::InvalidState)),
+        }
+        match rustix::net::listen(fd_of(&sock.file), sock.backlog.min(i32::MAX as u32) as i32) {
+            Ok(()) => {
+                sock.state = TcpState::ListenStarted;
+                Ok(Ok(()))
+            }
+            Err(e) => Ok(Err(net_error(e.into()))),
+        }
     }
+
     fn finish_listen(&mut self, s: Resource<TcpSocket>) -> NetResult<()> {
-        self.table.get(&s)?;
-        Ok(Err(ErrorCode::NotInProgress))
+        let sock = self.tcp(&s)?;
+        if sock.state != TcpState::ListenStarted {
+            return Ok(Err(ErrorCode::NotInProgress));
+        }
+        sock.state = TcpState::Listening;
+        Ok(Ok(()))
     }
+
     fn accept(
         &mut self,
         s: Resource<TcpSocket>,
@@ -230,75 +496,112 @@ impl tcp::HostTcpSocket for WasiP2 {
         Resource<InputStream>,
         Resource<OutputStream>,
     )> {
-        self.table.get(&s)?;
-        Ok(Err(ErrorCode::InvalidState))
+        let sock = self.tcp(&s)?;
+        if sock.state != TcpState::Listening {
+            return Ok(Err(ErrorCode::InvalidState));
+        }
+        let family = sock.family;
+        let flags = rustix::net::SocketFlags::CLOEXEC | rustix::net::SocketFlags::NONBLOCK;
+        let fd = match rustix::net::accept_with(fd_of(&sock.file), flags) {
+            Ok(fd) => fd,
+            Err(e) => return Ok(Err(net_error(e.into()))),
+        };
+        let file = Arc::new(HostFile::new(fd, FileType::SocketStream));
+        let (input, output) = self.tcp_streams(&file)?;
+        let conn = self.table.push(TcpSocket {
+            file,
+            family,
+            state: TcpState::Connected,
+            backlog: 128,
+        })?;
+        Ok(Ok((conn, input, output)))
     }
+
     fn local_address(&mut self, s: Resource<TcpSocket>) -> NetResult<IpSocketAddress> {
-        self.table.get(&s)?;
-        Ok(Err(ErrorCode::InvalidState))
+        let sock = self.tcp(&s)?;
+        if matches!(
+            sock.state,
+            TcpState::Unbound | TcpState::BindStarted | TcpState::Closed
+        ) {
+            return Ok(Err(ErrorCode::InvalidState));
+        }
+        Ok(sys(rustix::net::getsockname(fd_of(&sock.file)))
+            .and_then(any_to_std)
+            .map(from_std))
     }
+
     fn remote_address(&mut self, s: Resource<TcpSocket>) -> NetResult<IpSocketAddress> {
-        self.table.get(&s)?;
-        Ok(Err(ErrorCode::InvalidState))
+        let sock = self.tcp(&s)?;
+        if sock.state != TcpState::Connected {
+            return Ok(Err(ErrorCode::InvalidState));
+        }
+        Ok(sys(rustix::net::getpeername(fd_of(&sock.file)))
+            .and_then(|a| a.ok_or(ErrorCode::InvalidState))
+            .and_then(any_to_std)
+            .map(from_std))
     }
+
     fn is_listening(&mut self, s: Resource<TcpSocket>) -> wasmtime::Result<bool> {
-        self.table.get(&s)?;
-        Ok(false)
+        Ok(self.tcp(&s)?.state == TcpState::Listening)
     }
+
     fn address_family(&mut self, s: Resource<TcpSocket>) -> wasmtime::Result<IpAddressFamily> {
-        Ok(self.table.get(&s)?.family)
+        Ok(self.tcp(&s)?.family)
     }
+
     fn set_listen_backlog_size(&mut self, s: Resource<TcpSocket>, value: u64) -> NetResult<()> {
-        self.table.get(&s)?;
-        Ok(if value == 0 {
-            Err(ErrorCode::InvalidArgument)
-        } else {
-            Ok(())
-        })
+        let sock = self.tcp(&s)?;
+        if value == 0 {
+            return Ok(Err(ErrorCode::InvalidArgument));
+        }
+        if matches!(sock.state, TcpState::Connecting | TcpState::Connected) {
+            return Ok(Err(ErrorCode::InvalidState));
+        }
+        sock.backlog = value.min(i32::MAX as u64) as u32;
+        if sock.state == TcpState::Listening {
+            // Linux takes a new backlog by listening again.
+            return Ok(sys(rustix::net::listen(
+                fd_of(&sock.file),
+                sock.backlog as i32,
+            )));
+        }
+        Ok(Ok(()))
     }
+
     fn keep_alive_enabled(&mut self, s: Resource<TcpSocket>) -> NetResult<bool> {
-        Ok(sys(sockopt::socket_keepalive(&self.table.get(&s)?.fd)))
+        Ok(sys(sockopt::socket_keepalive(fd_of(&self.tcp(&s)?.file))))
     }
     fn set_keep_alive_enabled(&mut self, s: Resource<TcpSocket>, value: bool) -> NetResult<()> {
         Ok(sys(sockopt::set_socket_keepalive(
-            &self.table.get(&s)?.fd,
+            fd_of(&self.tcp(&s)?.file),
             value,
         )))
     }
     fn keep_alive_idle_time(&mut self, s: Resource<TcpSocket>) -> NetResult<u64> {
-        Ok(sys(sockopt::tcp_keepidle(&self.table.get(&s)?.fd)).map(|d| d.as_nanos() as u64))
+        Ok(sys(sockopt::tcp_keepidle(fd_of(&self.tcp(&s)?.file))).map(|d| d.as_nanos() as u64))
     }
     fn set_keep_alive_idle_time(&mut self, s: Resource<TcpSocket>, value: u64) -> NetResult<()> {
-        let fd = &self.table.get(&s)?.fd;
+        let fd = fd_of(&self.tcp(&s)?.file);
         if value == 0 {
             return Ok(Err(ErrorCode::InvalidArgument));
         }
-        // The host counts in whole seconds; round up so it is never zero.
-        let secs = value.div_ceil(1_000_000_000).min(i16::MAX as u64);
-        Ok(sys(sockopt::set_tcp_keepidle(
-            fd,
-            Duration::from_secs(secs),
-        )))
+        Ok(sys(sockopt::set_tcp_keepidle(fd, seconds(value))))
     }
     fn keep_alive_interval(&mut self, s: Resource<TcpSocket>) -> NetResult<u64> {
-        Ok(sys(sockopt::tcp_keepintvl(&self.table.get(&s)?.fd)).map(|d| d.as_nanos() as u64))
+        Ok(sys(sockopt::tcp_keepintvl(fd_of(&self.tcp(&s)?.file))).map(|d| d.as_nanos() as u64))
     }
     fn set_keep_alive_interval(&mut self, s: Resource<TcpSocket>, value: u64) -> NetResult<()> {
-        let fd = &self.table.get(&s)?.fd;
+        let fd = fd_of(&self.tcp(&s)?.file);
         if value == 0 {
             return Ok(Err(ErrorCode::InvalidArgument));
         }
-        let secs = value.div_ceil(1_000_000_000).min(i16::MAX as u64);
-        Ok(sys(sockopt::set_tcp_keepintvl(
-            fd,
-            Duration::from_secs(secs),
-        )))
+        Ok(sys(sockopt::set_tcp_keepintvl(fd, seconds(value))))
     }
     fn keep_alive_count(&mut self, s: Resource<TcpSocket>) -> NetResult<u32> {
-        Ok(sys(sockopt::tcp_keepcnt(&self.table.get(&s)?.fd)))
+        Ok(sys(sockopt::tcp_keepcnt(fd_of(&self.tcp(&s)?.file))))
     }
     fn set_keep_alive_count(&mut self, s: Resource<TcpSocket>, value: u32) -> NetResult<()> {
-        let fd = &self.table.get(&s)?.fd;
+        let fd = fd_of(&self.tcp(&s)?.file);
         if value == 0 {
             return Ok(Err(ErrorCode::InvalidArgument));
         }
@@ -308,37 +611,54 @@ impl tcp::HostTcpSocket for WasiP2 {
         )))
     }
     fn hop_limit(&mut self, s: Resource<TcpSocket>) -> NetResult<u8> {
-        let sock = self.table.get(&s)?;
-        Ok(hop_limit(&sock.fd, sock.family))
+        let sock = self.tcp(&s)?;
+        Ok(hop_limit(&fd_of(&sock.file), sock.family))
     }
     fn set_hop_limit(&mut self, s: Resource<TcpSocket>, value: u8) -> NetResult<()> {
-        let sock = self.table.get(&s)?;
-        Ok(set_hop_limit(&sock.fd, sock.family, value))
+        let sock = self.tcp(&s)?;
+        Ok(set_hop_limit(&fd_of(&sock.file), sock.family, value))
     }
     fn receive_buffer_size(&mut self, s: Resource<TcpSocket>) -> NetResult<u64> {
-        Ok(buffer_size(sockopt::socket_recv_buffer_size(
-            &self.table.get(&s)?.fd,
-        )))
+        Ok(buffer_size(sockopt::socket_recv_buffer_size(fd_of(
+            &self.tcp(&s)?.file,
+        ))))
     }
     fn set_receive_buffer_size(&mut self, s: Resource<TcpSocket>, value: u64) -> NetResult<()> {
-        Ok(set_buffer_size(&self.table.get(&s)?.fd, value, true))
+        Ok(set_buffer_size(&fd_of(&self.tcp(&s)?.file), value, true))
     }
     fn send_buffer_size(&mut self, s: Resource<TcpSocket>) -> NetResult<u64> {
-        Ok(buffer_size(sockopt::socket_send_buffer_size(
-            &self.table.get(&s)?.fd,
-        )))
+        Ok(buffer_size(sockopt::socket_send_buffer_size(fd_of(
+            &self.tcp(&s)?.file,
+        ))))
     }
     fn set_send_buffer_size(&mut self, s: Resource<TcpSocket>, value: u64) -> NetResult<()> {
-        Ok(set_buffer_size(&self.table.get(&s)?.fd, value, false))
+        Ok(set_buffer_size(&fd_of(&self.tcp(&s)?.file), value, false))
     }
+
     fn subscribe(&mut self, s: Resource<TcpSocket>) -> wasmtime::Result<Resource<Pollable>> {
-        self.table.get(&s)?;
-        self.push_pollable(Pollable::Ready)
+        let sock = self.tcp(&s)?;
+        let file: Arc<dyn File> = sock.file.clone();
+        let p = match sock.state {
+            TcpState::Listening => Pollable::Host { file, read: true },
+            TcpState::Connecting => Pollable::Host { file, read: false },
+            _ => Pollable::Ready,
+        };
+        self.push_pollable(p)
     }
-    fn shutdown(&mut self, s: Resource<TcpSocket>, _how: tcp::ShutdownType) -> NetResult<()> {
-        self.table.get(&s)?;
-        Ok(Err(ErrorCode::InvalidState))
+
+    fn shutdown(&mut self, s: Resource<TcpSocket>, how: tcp::ShutdownType) -> NetResult<()> {
+        let sock = self.tcp(&s)?;
+        if sock.state != TcpState::Connected {
+            return Ok(Err(ErrorCode::InvalidState));
+        }
+        let how = match how {
+            tcp::ShutdownType::Receive => rustix::net::Shutdown::Read,
+            tcp::ShutdownType::Send => rustix::net::Shutdown::Write,
+            tcp::ShutdownType::Both => rustix::net::Shutdown::Both,
+        };
+        Ok(sys(rustix::net::shutdown(fd_of(&sock.file), how)))
     }
+
     fn drop(&mut self, s: Resource<TcpSocket>) -> wasmtime::Result<()> {
         self.table.delete(s)?;
         Ok(())
@@ -355,65 +675,129 @@ impl udp::HostUdpSocket for WasiP2 {
         addr: IpSocketAddress,
     ) -> NetResult<()> {
         self.table.get(&net)?;
-        let sock = self.table.get(&s)?;
-        if !family_matches(sock.family, &addr) {
-            return Ok(Err(ErrorCode::InvalidArgument));
+        let addr = to_std(addr);
+        let sock = self.udp(&s)?;
+        if sock.state != UdpState::Unbound {
+            return Ok(Err(ErrorCode::InvalidState));
         }
-        Ok(network_denied())
+        if let Err(e) = check_family(sock.family, &addr) {
+            return Ok(Err(e));
+        }
+        if let Err(e) = self.allows(Protocol::Udp, Direction::Bind, addr) {
+            return Ok(Err(e));
+        }
+        let sock = self.udp(&s)?;
+        match rustix::net::bind(fd_of(&sock.file), &addr) {
+            Ok(()) => {
+                sock.state = UdpState::BindStarted;
+                Ok(Ok(()))
+            }
+            Err(e) => Ok(Err(net_error(e.into()))),
+        }
     }
+
     fn finish_bind(&mut self, s: Resource<UdpSocket>) -> NetResult<()> {
-        self.table.get(&s)?;
-        Ok(Err(ErrorCode::NotInProgress))
+        let sock = self.udp(&s)?;
+        if sock.state != UdpState::BindStarted {
+            return Ok(Err(ErrorCode::NotInProgress));
+        }
+        sock.state = UdpState::Bound;
+        Ok(Ok(()))
     }
+
     fn stream(
         &mut self,
         s: Resource<UdpSocket>,
-        _remote: Option<IpSocketAddress>,
+        remote: Option<IpSocketAddress>,
     ) -> NetResult<(
-        Resource<udp::IncomingDatagramStream>,
-        Resource<udp::OutgoingDatagramStream>,
+        Resource<IncomingDatagramStream>,
+        Resource<OutgoingDatagramStream>,
     )> {
-        self.table.get(&s)?;
-        // Streams need a bound socket, and binding needs a grant.
-        Ok(Err(ErrorCode::InvalidState))
+        let remote = remote.map(to_std);
+        let sock = self.udp(&s)?;
+        if sock.state != UdpState::Bound {
+            return Ok(Err(ErrorCode::InvalidState));
+        }
+        let family = sock.family;
+        if let Some(addr) = remote {
+            if let Err(e) = check_remote(family, &addr) {
+                return Ok(Err(e));
+            }
+            if let Err(e) = self.allows(Protocol::Udp, Direction::Connect, addr) {
+                return Ok(Err(e));
+            }
+        }
+        let sock = self.udp(&s)?;
+        let fd = fd_of(&sock.file);
+        let r = match remote {
+            Some(addr) => rustix::net::connect(fd, &addr),
+            None if sock.remote.is_some() => match rustix::net::connect_unspec(fd) {
+                Err(rustix::io::Errno::AFNOSUPPORT) => Ok(()),
+                r => r,
+            },
+            None => Ok(()),
+        };
+        if let Err(e) = r {
+            return Ok(Err(net_error(e.into())));
+        }
+        sock.remote = remote;
+        let file = sock.file.clone();
+        let incoming = self.table.push(IncomingDatagramStream {
+            file: file.clone(),
+            remote,
+        })?;
+        let outgoing = self.table.push(OutgoingDatagramStream {
+            file,
+            remote,
+            permit: 0,
+        })?;
+        Ok(Ok((incoming, outgoing)))
     }
+
     fn local_address(&mut self, s: Resource<UdpSocket>) -> NetResult<IpSocketAddress> {
-        self.table.get(&s)?;
-        Ok(Err(ErrorCode::InvalidState))
+        let sock = self.udp(&s)?;
+        if sock.state != UdpState::Bound {
+            return Ok(Err(ErrorCode::InvalidState));
+        }
+        Ok(sys(rustix::net::getsockname(fd_of(&sock.file)))
+            .and_then(any_to_std)
+            .map(from_std))
     }
+
     fn remote_address(&mut self, s: Resource<UdpSocket>) -> NetResult<IpSocketAddress> {
-        self.table.get(&s)?;
-        Ok(Err(ErrorCode::InvalidState))
+        let sock = self.udp(&s)?;
+        Ok(sock.remote.map(from_std).ok_or(ErrorCode::InvalidState))
     }
+
     fn address_family(&mut self, s: Resource<UdpSocket>) -> wasmtime::Result<IpAddressFamily> {
-        Ok(self.table.get(&s)?.family)
+        Ok(self.udp(&s)?.family)
     }
     fn unicast_hop_limit(&mut self, s: Resource<UdpSocket>) -> NetResult<u8> {
-        let sock = self.table.get(&s)?;
-        Ok(hop_limit(&sock.fd, sock.family))
+        let sock = self.udp(&s)?;
+        Ok(hop_limit(&fd_of(&sock.file), sock.family))
     }
     fn set_unicast_hop_limit(&mut self, s: Resource<UdpSocket>, value: u8) -> NetResult<()> {
-        let sock = self.table.get(&s)?;
-        Ok(set_hop_limit(&sock.fd, sock.family, value))
+        let sock = self.udp(&s)?;
+        Ok(set_hop_limit(&fd_of(&sock.file), sock.family, value))
     }
     fn receive_buffer_size(&mut self, s: Resource<UdpSocket>) -> NetResult<u64> {
-        Ok(buffer_size(sockopt::socket_recv_buffer_size(
-            &self.table.get(&s)?.fd,
-        )))
+        Ok(buffer_size(sockopt::socket_recv_buffer_size(fd_of(
+            &self.udp(&s)?.file,
+        ))))
     }
     fn set_receive_buffer_size(&mut self, s: Resource<UdpSocket>, value: u64) -> NetResult<()> {
-        Ok(set_buffer_size(&self.table.get(&s)?.fd, value, true))
+        Ok(set_buffer_size(&fd_of(&self.udp(&s)?.file), value, true))
     }
     fn send_buffer_size(&mut self, s: Resource<UdpSocket>) -> NetResult<u64> {
-        Ok(buffer_size(sockopt::socket_send_buffer_size(
-            &self.table.get(&s)?.fd,
-        )))
+        Ok(buffer_size(sockopt::socket_send_buffer_size(fd_of(
+            &self.udp(&s)?.file,
+        ))))
     }
     fn set_send_buffer_size(&mut self, s: Resource<UdpSocket>, value: u64) -> NetResult<()> {
-        Ok(set_buffer_size(&self.table.get(&s)?.fd, value, false))
+        Ok(set_buffer_size(&fd_of(&self.udp(&s)?.file), value, false))
     }
     fn subscribe(&mut self, s: Resource<UdpSocket>) -> wasmtime::Result<Resource<Pollable>> {
-        self.table.get(&s)?;
+        self.udp(&s)?;
         self.push_pollable(Pollable::Ready)
     }
     fn drop(&mut self, s: Resource<UdpSocket>) -> wasmtime::Result<()> {
@@ -426,17 +810,42 @@ impl udp::HostIncomingDatagramStream for WasiP2 {
     fn receive(
         &mut self,
         s: Resource<IncomingDatagramStream>,
-        _max: u64,
+        max: u64,
     ) -> NetResult<Vec<udp::IncomingDatagram>> {
-        self.table.get(&s)?;
-        Ok(Err(ErrorCode::InvalidState))
+        let stream = self.table.get(&s)?;
+        let mut out = Vec::new();
+        let mut buf = vec![0u8; MAX_DATAGRAM];
+        while (out.len() as u64) < max.min(SEND_PERMIT) {
+            match rustix::net::recvfrom(fd_of(&stream.file), &mut buf, RecvFlags::empty()) {
+                Ok((n, _, from)) => {
+                    let from = match from.map(any_to_std) {
+                        Some(Ok(a)) => a,
+                        _ => match stream.remote {
+                            Some(r) => r,
+                            None => continue,
+                        },
+                    };
+                    if stream.remote.is_some_and(|r| r != from) {
+                        continue; // not from the connected peer
+                    }
+                    out.push(udp::IncomingDatagram {
+                        data: buf[..n].to_vec(),
+                        remote_address: from_std(from),
+                    });
+                }
+                Err(rustix::io::Errno::AGAIN) => break,
+                Err(e) if out.is_empty() => return Ok(Err(net_error(e.into()))),
+                Err(_) => break,
+            }
+        }
+        Ok(Ok(out))
     }
     fn subscribe(
         &mut self,
         s: Resource<IncomingDatagramStream>,
     ) -> wasmtime::Result<Resource<Pollable>> {
-        self.table.get(&s)?;
-        self.push_pollable(Pollable::Ready)
+        let file: Arc<dyn File> = self.table.get(&s)?.file.clone();
+        self.push_pollable(Pollable::Host { file, read: true })
     }
     fn drop(&mut self, s: Resource<IncomingDatagramStream>) -> wasmtime::Result<()> {
         self.table.delete(s)?;
@@ -446,24 +855,98 @@ impl udp::HostIncomingDatagramStream for WasiP2 {
 
 impl udp::HostOutgoingDatagramStream for WasiP2 {
     fn check_send(&mut self, s: Resource<OutgoingDatagramStream>) -> NetResult<u64> {
-        self.table.get(&s)?;
-        Ok(Err(ErrorCode::InvalidState))
+        let stream = self.table.get_mut(&s)?;
+        stream.permit = if ready_now(&stream.file, false) {
+            SEND_PERMIT
+        } else {
+            0
+        };
+        Ok(Ok(stream.permit))
     }
+
     fn send(
         &mut self,
         s: Resource<OutgoingDatagramStream>,
-        _d: Vec<udp::OutgoingDatagram>,
+        datagrams: Vec<udp::OutgoingDatagram>,
     ) -> NetResult<u64> {
-        self.table.get(&s)?;
-        Ok(Err(ErrorCode::InvalidState))
+        let (remote, permit) = {
+            let stream = self.table.get(&s)?;
+            (stream.remote, stream.permit)
+        };
+        if datagrams.len() as u64 > permit {
+            wasmtime::bail!(
+                "wasi:sockets/udp.outgoing-datagram-stream.send of {} datagrams exceeds the check-send permit of {permit}",
+                datagrams.len()
+            );
+        }
+        let family = {
+            // The family of the socket, from the stream's own descriptor.
+            let stream = self.table.get(&s)?;
+            match rustix::net::getsockname(fd_of(&stream.file))
+                .ok()
+                .and_then(|a| SocketAddr::try_from(a).ok())
+            {
+                Some(SocketAddr::V6(_)) => IpAddressFamily::Ipv6,
+                _ => IpAddressFamily::Ipv4,
+            }
+        };
+        let mut sent = 0u64;
+        for d in datagrams {
+            let to = d.remote_address.map(to_std);
+            let target = match (remote, to) {
+                (Some(r), Some(t)) if r != t => {
+                    return Ok(if sent > 0 {
+                        Ok(sent)
+                    } else {
+                        Err(ErrorCode::InvalidArgument)
+                    })
+                }
+                (Some(r), _) => r,
+                (None, Some(t)) => t,
+                (None, None) => {
+                    return Ok(if sent > 0 {
+                        Ok(sent)
+                    } else {
+                        Err(ErrorCode::InvalidArgument)
+                    })
+                }
+            };
+            if let Err(e) = check_remote(family, &target)
+                .and_then(|()| self.allows(Protocol::Udp, Direction::Connect, target))
+            {
+                return Ok(if sent > 0 { Ok(sent) } else { Err(e) });
+            }
+            let stream = self.table.get(&s)?;
+            let fd = fd_of(&stream.file);
+            let r = if remote.is_some() {
+                rustix::net::send(fd, &d.data, SendFlags::empty())
+            } else {
+                rustix::net::sendto(fd, &d.data, SendFlags::empty(), &target)
+            };
+            match r {
+                Ok(_) => sent += 1,
+                Err(rustix::io::Errno::AGAIN) => break,
+                Err(e) => {
+                    return Ok(if sent > 0 {
+                        Ok(sent)
+                    } else {
+                        Err(net_error(e.into()))
+                    })
+                }
+            }
+        }
+        self.table.get_mut(&s)?.permit = permit - sent;
+        Ok(Ok(sent))
     }
+
     fn subscribe(
         &mut self,
         s: Resource<OutgoingDatagramStream>,
     ) -> wasmtime::Result<Resource<Pollable>> {
-        self.table.get(&s)?;
-        self.push_pollable(Pollable::Ready)
+        let file: Arc<dyn File> = self.table.get(&s)?.file.clone();
+        self.push_pollable(Pollable::Host { file, read: false })
     }
+
     fn drop(&mut self, s: Resource<OutgoingDatagramStream>) -> wasmtime::Result<()> {
         self.table.delete(s)?;
         Ok(())
@@ -477,10 +960,37 @@ impl ip_name_lookup::Host for WasiP2 {
         name: String,
     ) -> NetResult<Resource<ResolveAddressStream>> {
         self.table.get(&net)?;
-        if name.is_empty() {
+        let name = name
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
+        if name.is_empty() || name.contains(|c: char| c.is_whitespace() || c == '\0' || c == '/') {
             return Ok(Err(ErrorCode::InvalidArgument));
         }
-        Ok(Err(ErrorCode::AccessDenied))
+        // An address literal needs no lookup and no grant.
+        let addrs = if let Ok(ip) = name.parse::<IpAddr>() {
+            vec![ip]
+        } else {
+            if !self.kernel.network.ip_name_lookup {
+                return Ok(Err(ErrorCode::AccessDenied));
+            }
+            use std::net::ToSocketAddrs;
+            match (name.as_str(), 0u16).to_socket_addrs() {
+                Ok(it) => {
+                    let mut v: Vec<IpAddr> = Vec::new();
+                    for a in it {
+                        if !v.contains(&a.ip()) {
+                            v.push(a.ip());
+                        }
+                    }
+                    v
+                }
+                Err(_) => return Ok(Err(ErrorCode::NameUnresolvable)),
+            }
+        };
+        Ok(Ok(self.table.push(ResolveAddressStream {
+            addrs: addrs.into_iter(),
+        })?))
     }
 }
 
@@ -488,9 +998,8 @@ impl ip_name_lookup::HostResolveAddressStream for WasiP2 {
     fn resolve_next_address(
         &mut self,
         s: Resource<ResolveAddressStream>,
-    ) -> NetResult<Option<network::IpAddress>> {
-        self.table.get(&s)?;
-        Ok(Ok(None))
+    ) -> NetResult<Option<IpAddress>> {
+        Ok(Ok(self.table.get_mut(&s)?.addrs.next().map(ip_address)))
     }
     fn subscribe(
         &mut self,

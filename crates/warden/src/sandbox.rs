@@ -175,6 +175,13 @@ impl SandboxBuilder {
         self
     }
 
+    /// Grants network access to components (WASI 0.1 modules only use
+    /// `tcp_listener` sockets).
+    pub fn network(mut self, policy: warden_kernel::net::NetworkPolicy) -> Self {
+        self.kernel.network = policy;
+        self
+    }
+
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
         self
