@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Build the "real programs" that crates/warden-cli/tests/real_programs.rs runs:
 # command-line tools nobody in this project wrote, built from their crates.io
-# sources with `cargo install`, once for wasm32-wasip1 (run under warden) and
-# once for the host (the reference output).
+# sources with `cargo install`, once for wasm32-wasip1 and once for wasm32-wasip2
+# (run under warden), and once for the host (the reference output).
 #
-#   target/real-programs/wasm32-wasip1/bin/{rg,hexyl,sd}.wasm
+#   target/real-programs/wasm32-wasip1/bin/{rg,hexyl,sd}.wasm   (WASI 0.1 modules)
+#   target/real-programs/wasm32-wasip2/bin/{rg,hexyl,sd}.wasm   (WASI 0.2 components)
 #   target/real-programs/native/bin/{rg,hexyl,sd}
 #
 # Versions are pinned and `--locked` uses each crate's own Cargo.lock, so the
@@ -24,11 +25,12 @@ cargo="${CARGO:-cargo}"
 force=0
 [[ "${1:-}" == "--force" ]] && force=1
 
-# crate  version  binary
+# crate  version  binary  targets (hexyl 0.17 and sd 1.0 depend on a rustix
+# that does not build for wasm32-wasip2, so they are WASI 0.1 programs only)
 programs=(
-    "ripgrep 15.2.0 rg"
-    "hexyl 0.17.0 hexyl"
-    "sd 1.0.0 sd"
+    "ripgrep 15.2.0 rg wasm32-wasip1,wasm32-wasip2"
+    "hexyl 0.17.0 hexyl wasm32-wasip1"
+    "sd 1.0.0 sd wasm32-wasip1"
 )
 
 # Flags meant for some other build must not leak into these.
@@ -49,21 +51,21 @@ install() { # crate version root [--target T]
 
 mkdir -p "$build"
 for entry in "${programs[@]}"; do
-    read -r crate version bin <<<"$entry"
-    for kind in wasm32-wasip1 native; do
+    read -r crate version bin targets <<<"$entry"
+    for kind in ${targets//,/ } native; do
         dest="$out/$kind"
-        if [[ $kind == wasm32-wasip1 ]]; then exe="$dest/bin/$bin.wasm"; else exe="$dest/bin/$bin"; fi
-        if [[ -x "$exe" && $force == 0 ]]; then
+        if [[ $kind == wasm32-* ]]; then exe="$dest/bin/$bin.wasm"; else exe="$dest/bin/$bin"; fi
+        if [[ -f "$exe" && $force == 0 ]]; then
             echo "build-real-programs: $exe present"
             continue
         fi
         start=$SECONDS
-        if [[ $kind == wasm32-wasip1 ]]; then
-            install "$crate" "$version" "$dest" --target wasm32-wasip1
+        if [[ $kind == wasm32-* ]]; then
+            install "$crate" "$version" "$dest" --target "$kind"
         else
             install "$crate" "$version" "$dest"
         fi
         echo "build-real-programs: $crate $version for $kind took $((SECONDS - start)) s"
-        [[ -x "$exe" ]] || { echo "build-real-programs: $exe missing after install" >&2; exit 1; }
+        [[ -f "$exe" ]] || { echo "build-real-programs: $exe missing after install" >&2; exit 1; }
     done
 done

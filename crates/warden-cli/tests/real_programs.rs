@@ -1,5 +1,6 @@
 //! Real programs that nobody here wrote, built from their crates.io sources
-//! for wasm32-wasip1, run under `warden run` with the same output as natively.
+//! for wasm32-wasip1 (WASI 0.1 modules) and wasm32-wasip2 (WASI 0.2
+//! components), run under `warden run` with the same output as natively.
 //!
 //! `scripts/build-real-programs.sh` builds ripgrep, hexyl and sd with
 //! `cargo install --locked` twice (wasm32-wasip1 and native) into
@@ -24,12 +25,17 @@ fn programs_dir() -> PathBuf {
     BUILT
         .get_or_init(|| {
             let dir = repo_root().join("target/real-programs");
-            let all_there = ["rg", "hexyl", "sd"].iter().all(|p| {
+            // hexyl is built as a WASI 0.1 module only (see the script).
+            let wanted: [(&str, &[&str]); 3] = [
+                ("rg", &["wasm32-wasip1", "wasm32-wasip2"]),
+                ("hexyl", &["wasm32-wasip1"]),
+                ("sd", &["wasm32-wasip1", "wasm32-wasip2"]),
+            ];
+            let all_there = wanted.iter().all(|(p, targets)| {
                 dir.join("native/bin").join(p).is_file()
-                    && dir
-                        .join("wasm32-wasip1/bin")
-                        .join(format!("{p}.wasm"))
-                        .is_file()
+                    && targets
+                        .iter()
+                        .all(|t| dir.join(t).join("bin").join(format!("{p}.wasm")).is_file())
             });
             if all_there {
                 return Ok(dir);
@@ -58,16 +64,28 @@ fn native(prog: &str) -> PathBuf {
     programs_dir().join("native/bin").join(prog)
 }
 
-fn wasm(prog: &str) -> PathBuf {
+fn wasm(prog: &str, backend: Backend) -> PathBuf {
+    let target = match backend {
+        Backend::Host | Backend::Memory => "wasm32-wasip1",
+        Backend::HostP2 | Backend::MemoryP2 => "wasm32-wasip2",
+    };
     programs_dir()
-        .join("wasm32-wasip1/bin")
+        .join(target)
+        .join("bin")
         .join(format!("{prog}.wasm"))
 }
 
+/// Which build of the program, and which filesystem backend.
 #[derive(Clone, Copy, Debug)]
 enum Backend {
+    /// The WASI 0.1 module on the host filesystem.
     Host,
+    /// The WASI 0.1 module on the in-memory filesystem.
     Memory,
+    /// The WASI 0.2 component on the host filesystem.
+    HostP2,
+    /// The WASI 0.2 component on the in-memory filesystem.
+    MemoryP2,
 }
 
 /// Exit code, stdout and stderr of the native program.
@@ -103,8 +121,8 @@ fn run_native(
 /// The wasm program under warden, with `data` granted at its own path.
 fn run_wasm(prog: &str, args: &[String], stdin: &[u8], data: &Path, backend: Backend) -> Output {
     let flag = match backend {
-        Backend::Host => "--dir",
-        Backend::Memory => "--mem-dir",
+        Backend::Host | Backend::HostP2 => "--dir",
+        Backend::Memory | Backend::MemoryP2 => "--mem-dir",
     };
     Warden::new()
         .args([
@@ -113,7 +131,7 @@ fn run_wasm(prog: &str, args: &[String], stdin: &[u8], data: &Path, backend: Bac
             &format!("{}::{}", data.display(), data.display()),
         ])
         .args(["--argv0", prog])
-        .arg(wasm(prog))
+        .arg(wasm(prog, backend))
         .args(args)
         .stdin(stdin.to_vec())
         .output()
@@ -204,7 +222,7 @@ fn ripgrep(backend: Backend) {
     for args in walking {
         same("rg", args, b"", &d, backend);
     }
-    if let Backend::Memory = backend {
+    if let Backend::Memory | Backend::MemoryP2 = backend {
         return;
     }
     for args in more {
@@ -223,6 +241,12 @@ fn ripgrep(backend: Backend) {
     let args = vec!["TODO".to_string(), missing.to_str().unwrap().to_string()];
     let (code, _, _) = run_native("rg", &args, b"", &d);
     let out = run_wasm("rg", &args, b"", &d, backend);
+    // wasi:cli/exit in WASI 0.2.0, which Rust's std uses, carries only
+    // success or failure: a component's failing status is always 1.
+    let code = match backend {
+        Backend::HostP2 | Backend::MemoryP2 => code.map(|c| c.min(1)),
+        Backend::Host | Backend::Memory => code,
+    };
     assert_eq!(out.code, code, "rg on a missing path: {}", out.describe());
     assert!(out.stderr.contains("missing"), "{}", out.describe());
 }
@@ -235,6 +259,16 @@ fn ripgrep_host_backend() {
 #[test]
 fn ripgrep_memory_backend() {
     ripgrep(Backend::Memory);
+}
+
+#[test]
+fn ripgrep_component_host_backend() {
+    ripgrep(Backend::HostP2);
+}
+
+#[test]
+fn ripgrep_component_memory_backend() {
+    ripgrep(Backend::MemoryP2);
 }
 
 fn hexyl(backend: Backend) {
