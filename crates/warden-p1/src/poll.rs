@@ -1,16 +1,16 @@
 //! poll_oneoff: wait for clocks and descriptor readiness.
 //!
 //! Regular files (host or in-memory) are always ready. Pipes, ttys and
-//! sockets are waited on with one `poll(2)` over all of them, with the
-//! nearest clock deadline as its timeout, so a poll costs one syscall and no
-//! CPU while it waits.
+//! sockets are waited on with one `poll(2)` over all of them
+//! (`warden_kernel::poll::wait`), with the nearest clock deadline as its
+//! timeout, so a poll costs one syscall and no CPU while it waits.
 
 use crate::abi::{SubscriptionKind, EVENT_SIZE};
 use crate::{Cx, HostResult};
-use rustix::event::{PollFd, PollFlags};
+use rustix::event::PollFlags;
 use std::os::fd::BorrowedFd;
-use std::time::Duration;
 use warden_kernel::clock::Clock;
+use warden_kernel::poll::{wait, Interest};
 use warden_kernel::types::{FileType, Rights};
 use warden_kernel::{Errno, Object};
 
@@ -134,35 +134,27 @@ pub fn poll_oneoff(
         }
     }
 
+    let interests: Vec<Interest<'_>> = host_fds
+        .iter()
+        .map(|(fd, fl)| Interest {
+            fd: *fd,
+            read: *fl == PollFlags::IN,
+        })
+        .collect();
     loop {
-        let now = Clock::Monotonic.now();
         let nearest = waiting
             .iter()
             .filter_map(|w| {
                 if let Waiting::Clock(d) = w {
-                    Some(d.saturating_sub(now))
+                    Some(*d)
                 } else {
                     None
                 }
             })
             .min();
-        let timeout = if ready.is_empty() { nearest } else { Some(0) };
-        let mut pollfds: Vec<PollFd<'_>> = host_fds
-            .iter()
-            .map(|(fd, fl)| PollFd::from_borrowed_fd(*fd, *fl))
-            .collect();
-        if !pollfds.is_empty() {
-            let ts = timeout.map(|ns| rustix::time::Timespec {
-                tv_sec: (ns / 1_000_000_000) as i64,
-                tv_nsec: (ns % 1_000_000_000) as _,
-            });
-            match rustix::event::poll(&mut pollfds, ts.as_ref()) {
-                Ok(_) | Err(rustix::io::Errno::INTR) => {}
-                Err(e) => return Err(Errno::from(e).into()),
-            }
-        } else if let Some(ns) = timeout {
-            std::thread::sleep(Duration::from_nanos(ns));
-        }
+        // Something is ready already: only look, do not wait.
+        let deadline = if ready.is_empty() { nearest } else { Some(0) };
+        let seen = wait(&interests, deadline)?;
         let now = Clock::Monotonic.now();
         for (sub, w) in subs.iter().zip(&mut waiting) {
             match *w {
@@ -177,12 +169,12 @@ pub fn poll_oneoff(
                     *w = Waiting::Done;
                 }
                 Waiting::Host(i) => {
-                    let revents = pollfds[i].revents();
-                    if revents.is_empty() {
+                    let r = seen[i];
+                    if !r.ready {
                         continue;
                     }
                     let read = matches!(sub.kind, SubscriptionKind::FdRead(_));
-                    let (error, nbytes) = if revents.contains(PollFlags::NVAL) {
+                    let (error, nbytes) = if r.invalid {
                         (Errno::Badf, 0)
                     } else if read {
                         (
@@ -192,7 +184,7 @@ pub fn poll_oneoff(
                     } else {
                         (Errno::Success, 0)
                     };
-                    let flags = if revents.contains(PollFlags::HUP) {
+                    let flags = if r.hangup {
                         EVENT_FD_READWRITE_HANGUP
                     } else {
                         0
