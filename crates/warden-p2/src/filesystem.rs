@@ -121,13 +121,15 @@ fn set_time(t: types::NewTimestamp) -> SetTime {
     }
 }
 
-/// A hash of a file's identity that does not reveal its inode number.
+/// A hash of the file's identity, size and last modification (what the WIT
+/// asks for), that does not reveal the inode number itself.
 fn metadata_hash(st: &Filestat) -> types::MetadataHashValue {
     use std::hash::{Hash, Hasher};
+    let fields = (st.dev, st.ino, st.size, st.mtim);
     let mut lower = std::collections::hash_map::DefaultHasher::new();
-    (st.dev, st.ino, 0u8).hash(&mut lower);
+    (fields, 0u8).hash(&mut lower);
     let mut upper = std::collections::hash_map::DefaultHasher::new();
-    (st.dev, st.ino, 1u8).hash(&mut upper);
+    (fields, 1u8).hash(&mut upper);
     types::MetadataHashValue {
         lower: lower.finish(),
         upper: upper.finish(),
@@ -264,9 +266,6 @@ impl types::HostDescriptor for WasiP2 {
             Ok(f) => f.clone(),
             Err(e) => return wit(Err(e)),
         };
-        if let Err(e) = file.set_fdflags(file.fdflags().unwrap_or_default() | FdFlags::APPEND) {
-            return wit(Err(e));
-        }
         Ok(Ok(self.push_output(OutputStream::Append(file))?))
     }
 
@@ -323,9 +322,13 @@ impl types::HostDescriptor for WasiP2 {
         mtim: types::NewTimestamp,
     ) -> FsResult<()> {
         let (a, m) = (set_time(atim), set_time(mtim));
-        wit(match self.desc(&d)? {
+        let desc = self.desc(&d)?;
+        // Changing a directory's metadata is a change of the directory: it
+        // needs `mutate-directory` (WIT). A file's times follow the host
+        // (futimens needs ownership, not an open for writing).
+        wit(match desc {
             Descriptor::File { file, .. } => file.set_times(a, m),
-            Descriptor::Dir { dir, .. } => dir.set_times(a, m),
+            Descriptor::Dir { .. } => desc.dir_mut().and_then(|dir| dir.set_times(a, m)),
         })
     }
 
@@ -419,7 +422,7 @@ impl types::HostDescriptor for WasiP2 {
         let (a, m) = (set_time(atim), set_time(mtim));
         wit(self
             .desc(&d)?
-            .dir()
+            .dir_mut()
             .and_then(|dir| dir.set_times_at(check_path(path.as_bytes())?, follow, a, m)))
     }
 
@@ -509,7 +512,15 @@ impl types::HostDescriptor for WasiP2 {
             .desc(&d)?
             .dir()
             .and_then(|dir| dir.readlink_at(check_path(path.as_bytes())?))
-            .and_then(|t| String::from_utf8(t).map_err(|_| Errno::Ilseq)))
+            .and_then(|t| String::from_utf8(t).map_err(|_| Errno::Ilseq))
+            // WIT: a link to an absolute path is not readable (not-permitted).
+            .and_then(|t| {
+                if t.starts_with('/') {
+                    Err(Errno::Perm)
+                } else {
+                    Ok(t)
+                }
+            }))
     }
 
     fn remove_directory_at(&mut self, d: Resource<Descriptor>, path: String) -> FsResult<()> {
@@ -551,6 +562,10 @@ impl types::HostDescriptor for WasiP2 {
             }
             if old_path.contains('\0') {
                 return Err(Errno::Ilseq);
+            }
+            // WIT: an absolute target fails with not-permitted.
+            if old_path.starts_with('/') {
+                return Err(Errno::Perm);
             }
             dir.symlink_at(&old_path, check_path(new_path.as_bytes())?)
         }))

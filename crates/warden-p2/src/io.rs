@@ -25,6 +25,8 @@ pub enum InputStream {
     File { file: Arc<dyn File>, offset: u64 },
     /// A stream read at its own position (stdin, a pipe, a socket).
     Stream(Arc<dyn File>),
+    /// A stream that failed or reached its end: every call says `closed`.
+    Closed,
 }
 
 /// A writable stream.
@@ -35,6 +37,8 @@ pub enum OutputStream {
     Append(Arc<dyn File>),
     /// A stream written at its own position (stdout, stderr, a pipe).
     Stream(Arc<dyn File>),
+    /// A stream that failed or reached its end: every call says `closed`.
+    Closed,
 }
 
 /// Something a guest can wait for.
@@ -118,6 +122,7 @@ impl WasiP2 {
         let stream = self.table.get_mut(s)?;
         let mut buf = vec![0u8; len];
         let r = match stream {
+            InputStream::Closed => return Ok(Err(streams::StreamError::Closed)),
             InputStream::File { file, offset } => file
                 .pread(&mut [IoSliceMut::new(&mut buf)], *offset)
                 .inspect(|&n| {
@@ -139,13 +144,19 @@ impl WasiP2 {
             },
         };
         match r {
-            Ok(0) if len > 0 => Ok(Err(streams::StreamError::Closed)),
+            Ok(0) if len > 0 => {
+                *stream = InputStream::Closed;
+                Ok(Err(streams::StreamError::Closed))
+            }
             Ok(n) => {
                 buf.truncate(n);
                 Ok(Ok(buf))
             }
             Err(Errno::Again) => Ok(Ok(Vec::new())),
-            Err(e) => Ok(Err(self.stream_error(e)?)),
+            Err(e) => {
+                *stream = InputStream::Closed;
+                Ok(Err(self.stream_error(e)?))
+            }
         }
     }
 
@@ -159,23 +170,53 @@ impl WasiP2 {
         while done < data.len() {
             let chunk = &data[done..];
             let r = match stream {
+                OutputStream::Closed => return Ok(Err(streams::StreamError::Closed)),
                 OutputStream::File { file, offset } => {
                     file.pwrite(&[IoSlice::new(chunk)], *offset).inspect(|&n| {
                         *offset += n as u64;
                     })
                 }
-                OutputStream::Append(f) | OutputStream::Stream(f) => {
-                    f.write(&[IoSlice::new(chunk)])
-                }
+                // At the end of the file as it is now, with a positional
+                // write: setting O_APPEND on the shared open file would turn
+                // every other stream's and `write`'s positional writes into
+                // appends, and streams must not interfere.
+                OutputStream::Append(f) => f
+                    .stat()
+                    .and_then(|st| f.pwrite(&[IoSlice::new(chunk)], st.size)),
+                OutputStream::Stream(f) => match f.write(&[IoSlice::new(chunk)]) {
+                    // A non-blocking descriptor (a socket) that is full.
+                    Err(Errno::Again) => {
+                        wait_ready(f, false)?;
+                        continue;
+                    }
+                    r => r,
+                },
             };
             match r {
-                Ok(0) => return Ok(Err(streams::StreamError::Closed)),
+                Ok(0) | Err(Errno::Pipe) => {
+                    *stream = OutputStream::Closed;
+                    return Ok(Err(streams::StreamError::Closed));
+                }
                 Ok(n) => done += n,
-                Err(Errno::Pipe) => return Ok(Err(streams::StreamError::Closed)),
-                Err(e) => return Ok(Err(self.stream_error(e)?)),
+                Err(e) => {
+                    // After a failure the stream is closed (WIT).
+                    *stream = OutputStream::Closed;
+                    return Ok(Err(self.stream_error(e)?));
+                }
             }
         }
         Ok(Ok(()))
+    }
+
+    /// `closed` once a stream has failed or ended.
+    fn output_open(
+        &mut self,
+        s: &Resource<OutputStream>,
+    ) -> wasmtime::Result<Result<(), streams::StreamError>> {
+        Ok(match self.table.get(s)? {
+            OutputStream::Closed => Err(streams::StreamError::Closed),
+            _ => Ok(()),
+        })
     }
 }
 
@@ -305,8 +346,7 @@ impl streams::HostOutputStream for WasiP2 {
         &mut self,
         s: Resource<OutputStream>,
     ) -> wasmtime::Result<Result<u64, streams::StreamError>> {
-        self.table.get(&s)?;
-        Ok(Ok(CHUNK))
+        Ok(self.output_open(&s)?.map(|()| CHUNK))
     }
     fn write(
         &mut self,
@@ -335,15 +375,13 @@ impl streams::HostOutputStream for WasiP2 {
         &mut self,
         s: Resource<OutputStream>,
     ) -> wasmtime::Result<Result<(), streams::StreamError>> {
-        self.table.get(&s)?;
-        Ok(Ok(()))
+        self.output_open(&s)
     }
     fn blocking_flush(
         &mut self,
         s: Resource<OutputStream>,
     ) -> wasmtime::Result<Result<(), streams::StreamError>> {
-        self.table.get(&s)?;
-        Ok(Ok(()))
+        self.output_open(&s)
     }
     fn subscribe(&mut self, s: Resource<OutputStream>) -> wasmtime::Result<Resource<Pollable>> {
         let p = match self.table.get(&s)? {

@@ -605,10 +605,8 @@ impl tcp::HostTcpSocket for WasiP2 {
         if value == 0 {
             return Ok(Err(ErrorCode::InvalidArgument));
         }
-        Ok(sys(sockopt::set_tcp_keepcnt(
-            fd,
-            value.min(i16::MAX as u32),
-        )))
+        // Linux takes at most 127 probes; the WIT says clamp, not fail.
+        Ok(sys(sockopt::set_tcp_keepcnt(fd, value.min(127))))
     }
     fn hop_limit(&mut self, s: Resource<TcpSocket>) -> NetResult<u8> {
         let sock = self.tcp(&s)?;

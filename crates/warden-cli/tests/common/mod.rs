@@ -6,6 +6,9 @@
 //!   `guests/` workspace once per test process (cargo's own lock serialises
 //!   concurrent test processes);
 //! - [`guest_dir`] → the directory holding the built guests;
+//! - [`guest_p2`]`("p2-conformance")` → path of a WASI 0.2 component guest,
+//!   built on first use with `cargo build --release --target wasm32-wasip2
+//!   -p <name>` into the same target directory;
 //! - [`tempdir`] → a fresh temporary directory (removed on drop);
 //! - [`warden`]`(["run", ...])` → run the real `warden` binary to completion
 //!   (killed after [`TIMEOUT`]) and get an [`Output`];
@@ -64,20 +67,61 @@ fn build_guests() {
 }
 
 fn build_guests_now() -> Result<(), String> {
+    cargo_build_guests(&["--target", "wasm32-wasip1"])
+}
+
+/// Path of the WASI 0.2 component guest `name` (a member of `guests/`),
+/// built for wasm32-wasip2 on first use in this test process. A binary is
+/// `<name>.wasm`; a cdylib is `<name with _ for ->.wasm`.
+pub fn guest_p2(name: &str) -> PathBuf {
+    static BUILT: OnceLock<Mutex<std::collections::HashMap<String, Result<(), String>>>> =
+        OnceLock::new();
+    let built = BUILT.get_or_init(Default::default);
+    let r = built
+        .lock()
+        .unwrap()
+        .entry(name.to_owned())
+        .or_insert_with(|| {
+            cargo_build_guests(&["--target", "wasm32-wasip2", "-p", name])
+                .map_err(|e| format!("guest {name}: {e}"))
+        })
+        .clone();
+    if let Err(e) = r {
+        panic!("{e}");
+    }
+    let dir = repo_root().join("target/guests/wasm32-wasip2/release");
+    let mtime = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let candidates = [
+        dir.join(format!("{name}.wasm")),
+        dir.join(format!("{}.wasm", name.replace('-', "_"))),
+    ];
+    candidates
+        .iter()
+        .filter(|p| p.is_file())
+        .max_by_key(|p| mtime(p))
+        .cloned()
+        .unwrap_or_else(|| {
+            panic!(
+                "guest {name} was not built: neither {} nor {} exists",
+                candidates[0].display(),
+                candidates[1].display()
+            )
+        })
+}
+
+/// `cargo build --release <extra...>` on the guests workspace into
+/// `target/guests`.
+fn cargo_build_guests(extra: &[&str]) -> Result<(), String> {
     let root = repo_root();
     let run = |offline: bool| {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let mut cmd = Command::new(cargo);
-        cmd.args([
-            "build",
-            "--release",
-            "--target",
-            "wasm32-wasip1",
-            "--manifest-path",
-        ])
-        .arg(root.join("guests/Cargo.toml"))
-        .arg("--target-dir")
-        .arg(root.join("target/guests"));
+        cmd.args(["build", "--release"])
+            .args(extra)
+            .arg("--manifest-path")
+            .arg(root.join("guests/Cargo.toml"))
+            .arg("--target-dir")
+            .arg(root.join("target/guests"));
         if offline {
             cmd.arg("--offline");
         }
