@@ -377,7 +377,7 @@ impl Sandbox {
             Err(e) => {
                 let msg = e.to_string();
                 if msg.contains("matching implementation was not found") || msg.contains("import") {
-                    bail!("{msg}; Warden provides wasi:cli, wasi:io, wasi:clocks, wasi:random, wasi:filesystem and wasi:sockets 0.2.x (wasi:http and WASI 0.3 are not available yet)");
+                    bail!("{msg}; Warden provides wasi:cli, wasi:io, wasi:clocks, wasi:random, wasi:filesystem and wasi:sockets 0.2.x (wasi:http and WASI 0.3 are not available yet, so no flag provides them)");
                 }
                 return Ok(ended(e));
             }
