@@ -8,7 +8,7 @@ mod options;
 
 use anyhow::Context as _;
 use clap::Parser;
-use options::{Cli, Command, RunArgs};
+use options::{Cli, Command, CompileArgs, RunArgs};
 use std::io::Write as _;
 use warden::{Exit, Sandbox};
 
@@ -16,7 +16,7 @@ fn main() {
     let mut argv: Vec<String> = std::env::args().collect();
     // `warden FILE ...` is `warden run FILE ...`, as with wasmtime.
     if let Some(first) = argv.get(1) {
-        let known = ["run", "help", "-h", "--help", "-V", "--version"];
+        let known = ["run", "compile", "help", "-h", "--help", "-V", "--version"];
         if !known.contains(&first.as_str()) {
             argv.insert(1, "run".into());
         }
@@ -27,7 +27,8 @@ fn main() {
         .with_writer(std::io::stderr)
         .init();
     let status = match cli.command {
-        Command::Run(args) => run(args),
+        Command::Run(args) => run(*args),
+        Command::Compile(args) => compile(args),
     };
     match status {
         Ok(code) => std::process::exit(code),
@@ -44,6 +45,21 @@ fn main() {
     }
 }
 
+fn compile(args: CompileArgs) -> anyhow::Result<i32> {
+    let bytes = std::fs::read(&args.file)
+        .with_context(|| format!("cannot read `{}`", args.file.display()))?;
+    let out = args
+        .output
+        .clone()
+        .unwrap_or_else(|| args.file.with_extension("cwasm"));
+    let compiled = Sandbox::builder()
+        .compile_cache(None)
+        .build()?
+        .precompile(&bytes)?;
+    std::fs::write(&out, compiled).with_context(|| format!("cannot write `{}`", out.display()))?;
+    Ok(0)
+}
+
 fn run(args: RunArgs) -> anyhow::Result<i32> {
     let settings = args.settings()?;
     let file = args.file();
@@ -51,6 +67,9 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
         .args(settings.guest_args.iter())
         .limits(settings.limits.clone())
         .network(settings.network.clone());
+    if args.no_cache {
+        builder = builder.compile_cache(None);
+    }
     for (name, value) in &settings.env {
         builder = builder.env(name, value);
     }

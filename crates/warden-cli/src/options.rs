@@ -20,9 +20,22 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 pub enum Command {
-    /// Run a WASI program (a core module importing wasi_snapshot_preview1 or wasi_unstable).
+    /// Run a WASI program: a core module (WASI 0.1) or a component (WASI 0.2).
     #[command(after_help = EXAMPLES)]
-    Run(RunArgs),
+    Run(Box<RunArgs>),
+    /// Compile a program ahead of time into a `.cwasm` file that `warden run` loads without compiling.
+    Compile(CompileArgs),
+}
+
+#[derive(Args)]
+pub struct CompileArgs {
+    /// Where to write the compiled program (default: FILE with the extension .cwasm).
+    #[arg(short = 'o', long = "output", value_name = "OUT")]
+    pub output: Option<PathBuf>,
+
+    /// The WebAssembly module or component to compile.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
 }
 
 const EXAMPLES: &str = "\
@@ -37,6 +50,9 @@ Examples:
   warden run --invoke add math.wasm 1 2         call the export `add` with arguments 1 and 2
   warden run --tcplisten 127.0.0.1:8080 srv.wasm  hand the guest a listening socket (fd after the dirs)
   warden run -W timeout=5s -W max-memory-size=67108864 --fuel 1000000000 app.wasm
+  warden run -S inherit-network app.wasm        a component may bind and connect anywhere
+  warden run --allow-connect 127.0.0.1:8080 app.wasm   ... or only there
+  warden compile app.wasm -o app.cwasm && warden run app.cwasm   compile ahead of time
 
 Exit status: the guest's proc_exit status; 128+N when the guest raised signal N on
 itself; 134 when it trapped; 1 when warden could not run it (the reason is printed).
@@ -79,6 +95,11 @@ pub struct RunArgs {
     /// Stop the guest after it burns this much fuel.
     #[arg(long = "fuel", value_name = "N")]
     pub fuel: Option<u64>,
+
+    /// Do not use the compile cache (by default compiled code is cached in
+    /// $WARDEN_CACHE_DIR, else $XDG_CACHE_HOME/warden, else ~/.cache/warden).
+    #[arg(long = "no-cache")]
+    pub no_cache: bool,
 
     /// The name the guest sees as argv[0] (default: FILE as given).
     #[arg(long = "argv0", value_name = "NAME")]

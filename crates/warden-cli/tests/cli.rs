@@ -169,3 +169,31 @@ fn memory_limit_is_enforced() {
     let o = warden(&["run", m.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0));
 }
+
+#[test]
+fn compile_then_run_and_refuse_foreign_files() {
+    let d = tempfile::tempdir().unwrap();
+    let m = wat(
+        &d,
+        "exit.wat",
+        r#"(module (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+             (memory (export "memory") 1)
+             (func (export "_start") (call $exit (i32.const 5))))"#,
+    );
+    let out = d.path().join("exit.cwasm");
+    let o = warden(&["compile", m.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        warden(&["run", out.to_str().unwrap()]).status.code(),
+        Some(5)
+    );
+    // An ELF file (what other runtimes' precompiled files are) is refused.
+    let elf = d.path().join("foreign.cwasm");
+    std::fs::write(&elf, b"\x7fELF\x02\x01\x01\0rest").unwrap();
+    let o = warden(&["run", elf.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("warden compile"), "{}", stderr(&o));
+    // --no-cache runs the same.
+    let o = warden(&["run", "--no-cache", m.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(5));
+}

@@ -86,14 +86,14 @@ impl stdin::Host for WasiP2 {
 impl stdout::Host for WasiP2 {
     fn get_stdout(&mut self) -> wasmtime::Result<Resource<OutputStream>> {
         let f = self.stdio(1)?;
-        self.push_output(OutputStream::Stream(f))
+        self.push_output(OutputStream::stream(f))
     }
 }
 
 impl stderr::Host for WasiP2 {
     fn get_stderr(&mut self) -> wasmtime::Result<Resource<OutputStream>> {
         let f = self.stdio(2)?;
-        self.push_output(OutputStream::Stream(f))
+        self.push_output(OutputStream::stream(f))
     }
 }
 

@@ -8,7 +8,8 @@
 use crate::bindings::wasi::io::{error, poll, streams};
 use crate::WasiP2;
 use std::io::{IoSlice, IoSliceMut};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use warden_kernel::clock::Clock;
 use warden_kernel::fs::File;
 use warden_kernel::poll::{wait, Interest};
@@ -35,10 +36,25 @@ pub enum OutputStream {
     File { file: Arc<dyn File>, offset: u64 },
     /// A file written at its end (`append-via-stream`).
     Append(Arc<dyn File>),
-    /// A stream written at its own position (stdout, stderr, a pipe).
-    Stream(Arc<dyn File>),
+    /// A stream written at its own position (stdout, stderr, a pipe, a
+    /// socket). `pending` holds what a non-blocking descriptor did not take
+    /// yet: `write` never blocks, and `check-write` grants nothing until it
+    /// has drained.
+    Stream {
+        file: Arc<dyn File>,
+        pending: Arc<Pending>,
+    },
     /// A stream that failed or reached its end: every call says `closed`.
     Closed,
+}
+
+impl OutputStream {
+    pub fn stream(file: Arc<dyn File>) -> OutputStream {
+        OutputStream::Stream {
+            file,
+            pending: Arc::new(Pending::default()),
+        }
+    }
 }
 
 /// Something a guest can wait for.
@@ -49,13 +65,158 @@ pub enum Pollable {
     Deadline(u64),
     /// Ready when the host descriptor is readable (or writable).
     Host { file: Arc<dyn File>, read: bool },
+    /// Like `Host`, but what to wait for follows the owner's state (a TCP
+    /// socket: readable once listening, writable while connecting, ready
+    /// otherwise), so one pollable serves the socket's whole life.
+    Watch {
+        file: Arc<dyn File>,
+        interest: Arc<AtomicU8>,
+    },
 }
+
+/// `Pollable::Watch` interests.
+pub const WATCH_READY: u8 = 0;
+pub const WATCH_READ: u8 = 1;
+pub const WATCH_WRITE: u8 = 2;
 
 /// The error behind a `stream-error::last-operation-failed`.
 pub struct IoError(pub Errno);
 
 fn is_stream(f: &Arc<dyn File>) -> bool {
     f.filetype() != FileType::RegularFile && f.host_fd().is_some()
+}
+
+/// Writes all of `data` with `write`, which may take part of it.
+fn write_all(
+    mut write: impl FnMut(&[u8]) -> Result<usize, Errno>,
+    data: &[u8],
+) -> Result<(), Errno> {
+    let mut done = 0;
+    while done < data.len() {
+        match write(&data[done..])? {
+            0 => return Err(Errno::Pipe),
+            n => done += n,
+        }
+    }
+    Ok(())
+}
+
+/// Bytes a non-blocking descriptor did not take yet, and the state of the
+/// thread sending them. `write` never blocks (WIT): what the descriptor
+/// refuses is handed to a short-lived flusher thread, and `check-write`
+/// grants nothing until it is gone.
+#[derive(Default)]
+pub struct Pending {
+    state: Mutex<PendingState>,
+    drained: Condvar,
+}
+
+#[derive(Default)]
+struct PendingState {
+    data: Vec<u8>,
+    /// Set when sending failed; the stream is then closed.
+    error: Option<Errno>,
+}
+
+impl Pending {
+    fn lock(&self) -> MutexGuard<'_, PendingState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Queued bytes, or the error that ended sending.
+    fn status(&self) -> Result<usize, Errno> {
+        let st = self.lock();
+        match st.error {
+            Some(e) => Err(e),
+            None => Ok(st.data.len()),
+        }
+    }
+
+    /// Waits until everything queued is sent (or failed).
+    fn wait_drained(&self) -> Result<(), Errno> {
+        let mut st = self.lock();
+        while st.error.is_none() && !st.data.is_empty() {
+            st = self.drained.wait(st).unwrap_or_else(|e| e.into_inner());
+        }
+        st.error.map_or(Ok(()), Err)
+    }
+}
+
+/// Sends `data` on a stream: straight to the descriptor when nothing is
+/// queued; whatever it does not take now (or everything, behind queued
+/// bytes) goes to the queue and a flusher thread. With `block`, returns once
+/// all is sent.
+fn send(
+    file: &Arc<dyn File>,
+    pending: &Arc<Pending>,
+    data: &[u8],
+    block: bool,
+) -> Result<(), Errno> {
+    let mut st = pending.lock();
+    if let Some(e) = st.error {
+        return Err(e);
+    }
+    let mut sent = 0;
+    if st.data.is_empty() {
+        while sent < data.len() {
+            match file.write(&[IoSlice::new(&data[sent..])]) {
+                Ok(0) => return Err(Errno::Pipe),
+                Ok(n) => sent += n,
+                Err(Errno::Again) => break,
+                Err(e) => return Err(e),
+            }
+        }
+        if sent == data.len() {
+            return Ok(());
+        }
+        st.data.extend_from_slice(&data[sent..]);
+        let (file, pending) = (file.clone(), pending.clone());
+        std::thread::spawn(move || flush_in_background(file, pending));
+    } else {
+        // The flusher is running; it sends these after what it has.
+        st.data.extend_from_slice(data);
+    }
+    drop(st);
+    if block {
+        pending.wait_drained()?;
+    }
+    Ok(())
+}
+
+/// The flusher: sends the queue, waiting in poll(2) while the descriptor is
+/// full, and exits when the queue is empty or sending failed.
+fn flush_in_background(file: Arc<dyn File>, pending: Arc<Pending>) {
+    loop {
+        let chunk: Vec<u8> = {
+            let st = pending.lock();
+            if st.data.is_empty() || st.error.is_some() {
+                pending.drained.notify_all();
+                return;
+            }
+            st.data[..st.data.len().min(1 << 16)].to_vec()
+        };
+        let r = match file.write(&[IoSlice::new(&chunk)]) {
+            Err(Errno::Again) => match file.host_fd() {
+                Some(fd) => wait(&[Interest { fd, read: false }], None).map(|_| 0),
+                None => Ok(0),
+            },
+            Ok(0) => Err(Errno::Pipe),
+            r => r,
+        };
+        let mut st = pending.lock();
+        match r {
+            Ok(n) => {
+                st.data.drain(..n);
+            }
+            Err(e) => {
+                st.error = Some(e);
+                st.data.clear();
+            }
+        }
+        if st.data.is_empty() || st.error.is_some() {
+            pending.drained.notify_all();
+        }
+    }
 }
 
 /// Waits until a non-blocking host descriptor is readable (or writable).
@@ -83,6 +244,23 @@ impl Pollable {
         match self {
             Pollable::Ready => true,
             Pollable::Deadline(d) => Clock::Monotonic.now() >= *d,
+            Pollable::Watch { file, interest } => match interest.load(Ordering::Relaxed) {
+                WATCH_READY => true,
+                i => file
+                    .host_fd()
+                    .map(|fd| {
+                        wait(
+                            &[Interest {
+                                fd,
+                                read: i == WATCH_READ,
+                            }],
+                            Some(0),
+                        )
+                        .map(|r| r[0].ready)
+                        .unwrap_or(true)
+                    })
+                    .unwrap_or(true),
+            },
             Pollable::Host { file, read } => match file.host_fd() {
                 Some(fd) => wait(&[Interest { fd, read: *read }], Some(0))
                     .map(|r| r[0].ready)
@@ -160,63 +338,74 @@ impl WasiP2 {
         }
     }
 
+    /// Writes `data`. Files take it whole. A stream queues it and sends
+    /// what the descriptor takes now; with `block`, until all is sent.
     fn write_stream(
         &mut self,
         s: &Resource<OutputStream>,
         data: &[u8],
+        block: bool,
     ) -> wasmtime::Result<Result<(), streams::StreamError>> {
         let stream = self.table.get_mut(s)?;
-        let mut done = 0;
-        while done < data.len() {
-            let chunk = &data[done..];
-            let r = match stream {
-                OutputStream::Closed => return Ok(Err(streams::StreamError::Closed)),
-                OutputStream::File { file, offset } => {
-                    file.pwrite(&[IoSlice::new(chunk)], *offset).inspect(|&n| {
-                        *offset += n as u64;
-                    })
-                }
-                // At the end of the file as it is now, with a positional
-                // write: setting O_APPEND on the shared open file would turn
-                // every other stream's and `write`'s positional writes into
-                // appends, and streams must not interfere.
-                OutputStream::Append(f) => f
-                    .stat()
-                    .and_then(|st| f.pwrite(&[IoSlice::new(chunk)], st.size)),
-                OutputStream::Stream(f) => match f.write(&[IoSlice::new(chunk)]) {
-                    // A non-blocking descriptor (a socket) that is full.
-                    Err(Errno::Again) => {
-                        wait_ready(f, false)?;
-                        continue;
-                    }
-                    r => r,
+        let r = match stream {
+            OutputStream::Closed => return Ok(Err(streams::StreamError::Closed)),
+            OutputStream::File { file, offset } => write_all(
+                |b| {
+                    file.pwrite(&[IoSlice::new(b)], *offset)
+                        .inspect(|&n| *offset += n as u64)
                 },
-            };
-            match r {
-                Ok(0) | Err(Errno::Pipe) => {
-                    *stream = OutputStream::Closed;
-                    return Ok(Err(streams::StreamError::Closed));
-                }
-                Ok(n) => done += n,
-                Err(e) => {
-                    // After a failure the stream is closed (WIT).
-                    *stream = OutputStream::Closed;
-                    return Ok(Err(self.stream_error(e)?));
+                data,
+            ),
+            // At the end of the file as it is now, with a positional write:
+            // setting O_APPEND on the shared open file would turn every other
+            // stream's and `write`'s positional writes into appends, and
+            // streams must not interfere.
+            OutputStream::Append(f) => write_all(
+                |b| {
+                    f.stat()
+                        .and_then(|st| f.pwrite(&[IoSlice::new(b)], st.size))
+                },
+                data,
+            ),
+            OutputStream::Stream { file, pending } => send(file, pending, data, block),
+        };
+        match r {
+            Ok(()) => Ok(Ok(())),
+            Err(e) => {
+                // After a failure the stream is closed (WIT).
+                *stream = OutputStream::Closed;
+                match e {
+                    Errno::Pipe | Errno::Connreset => Ok(Err(streams::StreamError::Closed)),
+                    e => Ok(Err(self.stream_error(e)?)),
                 }
             }
         }
-        Ok(Ok(()))
     }
 
-    /// `closed` once a stream has failed or ended.
-    fn output_open(
+    /// Whether a stream has sent everything queued (`block`: waits until
+    /// it has); a failure while sending closes the stream.
+    fn flush_stream(
         &mut self,
         s: &Resource<OutputStream>,
-    ) -> wasmtime::Result<Result<(), streams::StreamError>> {
-        Ok(match self.table.get(s)? {
-            OutputStream::Closed => Err(streams::StreamError::Closed),
-            _ => Ok(()),
-        })
+        block: bool,
+    ) -> wasmtime::Result<Result<bool, streams::StreamError>> {
+        let stream = self.table.get_mut(s)?;
+        let r = match stream {
+            OutputStream::Closed => return Ok(Err(streams::StreamError::Closed)),
+            OutputStream::Stream { pending, .. } if block => pending.wait_drained().map(|()| true),
+            OutputStream::Stream { pending, .. } => pending.status().map(|n| n == 0),
+            _ => Ok(true),
+        };
+        match r {
+            Ok(empty) => Ok(Ok(empty)),
+            Err(e) => {
+                *stream = OutputStream::Closed;
+                match e {
+                    Errno::Pipe | Errno::Connreset => Ok(Err(streams::StreamError::Closed)),
+                    e => Ok(Err(self.stream_error(e)?)),
+                }
+            }
+        }
     }
 }
 
@@ -269,6 +458,13 @@ impl poll::Host for WasiP2 {
                     Pollable::Deadline(d) => {
                         deadline = Some(deadline.map_or(*d, |x: u64| x.min(*d)))
                     }
+                    Pollable::Watch { file, interest } => match interest.load(Ordering::Relaxed) {
+                        WATCH_READY => ready.push(i as u32),
+                        w => {
+                            files.push((file.clone(), w == WATCH_READ));
+                            owners.push(i as u32);
+                        }
+                    },
                     Pollable::Host { file, read } => {
                         files.push((file.clone(), *read));
                         owners.push(i as u32);
@@ -346,7 +542,10 @@ impl streams::HostOutputStream for WasiP2 {
         &mut self,
         s: Resource<OutputStream>,
     ) -> wasmtime::Result<Result<u64, streams::StreamError>> {
-        Ok(self.output_open(&s)?.map(|()| CHUNK))
+        // What a non-blocking descriptor did not take yet must go first.
+        Ok(self
+            .flush_stream(&s, false)?
+            .map(|empty| if empty { CHUNK } else { 0 }))
     }
     fn write(
         &mut self,
@@ -356,7 +555,7 @@ impl streams::HostOutputStream for WasiP2 {
         if contents.len() as u64 > CHUNK {
             wasmtime::bail!("wasi:io/streams.output-stream.write of {} bytes exceeds the check-write permit of {CHUNK}", contents.len());
         }
-        self.write_stream(&s, &contents)
+        self.write_stream(&s, &contents, false)
     }
     fn blocking_write_and_flush(
         &mut self,
@@ -369,24 +568,24 @@ impl streams::HostOutputStream for WasiP2 {
                 contents.len()
             );
         }
-        self.write_stream(&s, &contents)
+        self.write_stream(&s, &contents, true)
     }
     fn flush(
         &mut self,
         s: Resource<OutputStream>,
     ) -> wasmtime::Result<Result<(), streams::StreamError>> {
-        self.output_open(&s)
+        Ok(self.flush_stream(&s, false)?.map(|_| ()))
     }
     fn blocking_flush(
         &mut self,
         s: Resource<OutputStream>,
     ) -> wasmtime::Result<Result<(), streams::StreamError>> {
-        self.output_open(&s)
+        Ok(self.flush_stream(&s, true)?.map(|_| ()))
     }
     fn subscribe(&mut self, s: Resource<OutputStream>) -> wasmtime::Result<Resource<Pollable>> {
         let p = match self.table.get(&s)? {
-            OutputStream::Stream(f) if is_stream(f) => Pollable::Host {
-                file: f.clone(),
+            OutputStream::Stream { file, .. } if is_stream(file) => Pollable::Host {
+                file: file.clone(),
                 read: false,
             },
             _ => Pollable::Ready,
@@ -401,7 +600,7 @@ impl streams::HostOutputStream for WasiP2 {
         if len > CHUNK {
             wasmtime::bail!("wasi:io/streams.output-stream.write-zeroes of {len} bytes exceeds the check-write permit of {CHUNK}");
         }
-        self.write_stream(&s, &vec![0u8; len as usize])
+        self.write_stream(&s, &vec![0u8; len as usize], false)
     }
     fn blocking_write_zeroes_and_flush(
         &mut self,
@@ -411,7 +610,7 @@ impl streams::HostOutputStream for WasiP2 {
         if len > 4096 {
             wasmtime::bail!("wasi:io/streams.output-stream.blocking-write-zeroes-and-flush of {len} bytes exceeds 4096");
         }
-        self.write_stream(&s, &vec![0u8; len as usize])
+        self.write_stream(&s, &vec![0u8; len as usize], true)
     }
     fn splice(
         &mut self,
@@ -443,11 +642,19 @@ impl WasiP2 {
         len: u64,
         block: bool,
     ) -> wasmtime::Result<Result<u64, streams::StreamError>> {
-        self.table.get(&dst)?;
+        // Without blocking, move nothing while the destination still holds
+        // unsent bytes.
+        match self.flush_stream(&dst, block)? {
+            Err(e) => return Ok(Err(e)),
+            Ok(false) => return Ok(Ok(0)),
+            Ok(true) => {}
+        }
         let data = match self.read_stream(&src, len, block)? {
             Ok(d) => d,
             Err(e) => return Ok(Err(e)),
         };
-        Ok(self.write_stream(&dst, &data)?.map(|()| data.len() as u64))
+        Ok(self
+            .write_stream(&dst, &data, block)?
+            .map(|()| data.len() as u64))
     }
 }

@@ -12,7 +12,9 @@
 use crate::bindings::wasi::sockets::{
     instance_network, ip_name_lookup, network, tcp, tcp_create_socket, udp, udp_create_socket,
 };
-use crate::io::{InputStream, IoError, OutputStream, Pollable};
+use crate::io::{
+    InputStream, IoError, OutputStream, Pollable, WATCH_READ, WATCH_READY, WATCH_WRITE,
+};
 use crate::WasiP2;
 use network::{
     ErrorCode, IpAddress, IpAddressFamily, IpSocketAddress, Ipv4SocketAddress, Ipv6SocketAddress,
@@ -20,6 +22,7 @@ use network::{
 use rustix::net::{sockopt, AddressFamily, RecvFlags, SendFlags, SocketAddrAny, SocketType};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::fd::{AsFd, OwnedFd};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use warden_kernel::fs::host::HostFile;
@@ -54,6 +57,32 @@ pub struct TcpSocket {
     family: IpAddressFamily,
     state: TcpState,
     backlog: u32,
+    /// What the socket's pollable waits for, kept in step with `state`.
+    interest: Arc<AtomicU8>,
+}
+
+impl TcpSocket {
+    fn new(file: Arc<HostFile>, family: IpAddressFamily, state: TcpState) -> TcpSocket {
+        let mut s = TcpSocket {
+            file,
+            family,
+            state,
+            backlog: 128,
+            interest: Arc::new(AtomicU8::new(WATCH_READY)),
+        };
+        s.set_state(state);
+        s
+    }
+
+    fn set_state(&mut self, state: TcpState) {
+        self.state = state;
+        let interest = match state {
+            TcpState::Listening => WATCH_READ,
+            TcpState::Connecting => WATCH_WRITE,
+            _ => WATCH_READY,
+        };
+        self.interest.store(interest, Ordering::Relaxed);
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -294,7 +323,7 @@ impl WasiP2 {
     ) -> wasmtime::Result<(Resource<InputStream>, Resource<OutputStream>)> {
         let f: Arc<dyn File> = file.clone();
         let input = self.push_input(InputStream::Stream(f.clone()))?;
-        let output = self.push_output(OutputStream::Stream(f))?;
+        let output = self.push_output(OutputStream::stream(f))?;
         Ok((input, output))
     }
 }
@@ -327,12 +356,11 @@ impl tcp_create_socket::Host for WasiP2 {
             return Ok(Err(ErrorCode::AccessDenied));
         }
         match new_socket(family, SocketType::STREAM) {
-            Ok(file) => Ok(Ok(self.table.push(TcpSocket {
+            Ok(file) => Ok(Ok(self.table.push(TcpSocket::new(
                 file,
                 family,
-                state: TcpState::Unbound,
-                backlog: 128,
-            })?)),
+                TcpState::Unbound,
+            ))?)),
             Err(e) => Ok(Err(e)),
         }
     }
@@ -387,7 +415,7 @@ impl tcp::HostTcpSocket for WasiP2 {
         }
         match rustix::net::bind(fd, &addr) {
             Ok(()) => {
-                sock.state = TcpState::BindStarted;
+                sock.set_state(TcpState::BindStarted);
                 Ok(Ok(()))
             }
             Err(e) => Ok(Err(net_error(e.into()))),
@@ -399,7 +427,7 @@ impl tcp::HostTcpSocket for WasiP2 {
         if sock.state != TcpState::BindStarted {
             return Ok(Err(ErrorCode::NotInProgress));
         }
-        sock.state = TcpState::Bound;
+        sock.set_state(TcpState::Bound);
         Ok(Ok(()))
     }
 
@@ -424,11 +452,11 @@ impl tcp::HostTcpSocket for WasiP2 {
         let sock = self.tcp(&s)?;
         match rustix::net::connect(fd_of(&sock.file), &addr) {
             Ok(()) | Err(rustix::io::Errno::INPROGRESS) => {
-                sock.state = TcpState::Connecting;
+                sock.set_state(TcpState::Connecting);
                 Ok(Ok(()))
             }
             Err(e) => {
-                sock.state = TcpState::Closed;
+                sock.set_state(TcpState::Closed);
                 Ok(Err(net_error(e.into())))
             }
         }
@@ -447,12 +475,12 @@ impl tcp::HostTcpSocket for WasiP2 {
         }
         match sockopt::socket_error(fd_of(&sock.file)) {
             Ok(Ok(())) => {
-                sock.state = TcpState::Connected;
+                sock.set_state(TcpState::Connected);
                 let file = sock.file.clone();
                 Ok(Ok(self.tcp_streams(&file)?))
             }
             Ok(Err(e)) | Err(e) => {
-                sock.state = TcpState::Closed;
+                sock.set_state(TcpState::Closed);
                 Ok(Err(net_error(e.into())))
             }
         }
@@ -472,7 +500,7 @@ impl tcp::HostTcpSocket for WasiP2 {
         }
         match rustix::net::listen(fd_of(&sock.file), sock.backlog.min(i32::MAX as u32) as i32) {
             Ok(()) => {
-                sock.state = TcpState::ListenStarted;
+                sock.set_state(TcpState::ListenStarted);
                 Ok(Ok(()))
             }
             Err(e) => Ok(Err(net_error(e.into()))),
@@ -484,7 +512,7 @@ impl tcp::HostTcpSocket for WasiP2 {
         if sock.state != TcpState::ListenStarted {
             return Ok(Err(ErrorCode::NotInProgress));
         }
-        sock.state = TcpState::Listening;
+        sock.set_state(TcpState::Listening);
         Ok(Ok(()))
     }
 
@@ -508,12 +536,9 @@ impl tcp::HostTcpSocket for WasiP2 {
         };
         let file = Arc::new(HostFile::new(fd, FileType::SocketStream));
         let (input, output) = self.tcp_streams(&file)?;
-        let conn = self.table.push(TcpSocket {
-            file,
-            family,
-            state: TcpState::Connected,
-            backlog: 128,
-        })?;
+        let conn = self
+            .table
+            .push(TcpSocket::new(file, family, TcpState::Connected))?;
         Ok(Ok((conn, input, output)))
     }
 
@@ -636,10 +661,11 @@ impl tcp::HostTcpSocket for WasiP2 {
     fn subscribe(&mut self, s: Resource<TcpSocket>) -> wasmtime::Result<Resource<Pollable>> {
         let sock = self.tcp(&s)?;
         let file: Arc<dyn File> = sock.file.clone();
-        let p = match sock.state {
-            TcpState::Listening => Pollable::Host { file, read: true },
-            TcpState::Connecting => Pollable::Host { file, read: false },
-            _ => Pollable::Ready,
+        // Follows the socket's state for its whole life (WIT: subscribe
+        // once, reuse the pollable).
+        let p = Pollable::Watch {
+            file,
+            interest: sock.interest.clone(),
         };
         self.push_pollable(p)
     }
@@ -729,10 +755,27 @@ impl udp::HostUdpSocket for WasiP2 {
         let fd = fd_of(&sock.file);
         let r = match remote {
             Some(addr) => rustix::net::connect(fd, &addr),
-            None if sock.remote.is_some() => match rustix::net::connect_unspec(fd) {
-                Err(rustix::io::Errno::AFNOSUPPORT) => Ok(()),
-                r => r,
-            },
+            None if sock.remote.is_some() => {
+                // Linux forgets a port that came from binding port 0 when a
+                // UDP socket disconnects; WASI says `stream` only changes the
+                // remote side, so bind the same local address again.
+                let local = rustix::net::getsockname(fd)
+                    .ok()
+                    .and_then(|a| SocketAddr::try_from(a).ok());
+                match rustix::net::connect_unspec(fd) {
+                    Err(rustix::io::Errno::AFNOSUPPORT) | Ok(()) => {}
+                    Err(e) => return Ok(Err(net_error(e.into()))),
+                }
+                let now = rustix::net::getsockname(fd)
+                    .ok()
+                    .and_then(|a| SocketAddr::try_from(a).ok());
+                match (local, now) {
+                    (Some(local), Some(now)) if now.port() == 0 && local.port() != 0 => {
+                        rustix::net::bind(fd, &local)
+                    }
+                    _ => Ok(()),
+                }
+            }
             None => Ok(()),
         };
         if let Err(e) = r {

@@ -17,6 +17,8 @@
 //! Nothing is granted by default: no directories, no environment, no
 //! network. The standard streams are the host's.
 
+pub mod cache;
+mod progress;
 mod sandbox;
 
 pub use sandbox::{Exit, Limits, Outcome, Sandbox, SandboxBuilder};

@@ -1,5 +1,6 @@
 //! The sandbox: the grants, the engine, and running a program.
 
+use crate::cache::{compile_cached, Compiled};
 use anyhow::{bail, Context as _};
 use std::net::TcpListener;
 use std::path::Path;
@@ -14,7 +15,7 @@ use warden_kernel::socket::Socket;
 use warden_kernel::types::{FileType, Rights};
 use warden_kernel::{Descriptor, Kernel, Object};
 use wasmtime::{
-    Config, Engine, Linker, Memory, Module, Store, StoreLimits, StoreLimitsBuilder, Val, ValType,
+    Config, Engine, Linker, Memory, Store, StoreLimits, StoreLimitsBuilder, Val, ValType,
 };
 
 /// Resource limits of one run.
@@ -31,6 +32,7 @@ pub struct Limits {
 /// What a guest may touch, being assembled.
 pub struct SandboxBuilder {
     kernel: Kernel,
+    cache_dir: Option<std::path::PathBuf>,
     preopens: Vec<(Arc<dyn Dir>, String)>,
     listeners: Vec<TcpListener>,
     limits: Limits,
@@ -39,6 +41,7 @@ pub struct SandboxBuilder {
 /// A guest's grants, ready to run one program.
 pub struct Sandbox {
     kernel: Kernel,
+    cache_dir: Option<std::path::PathBuf>,
     limits: Limits,
     engine: Engine,
 }
@@ -96,6 +99,7 @@ impl Sandbox {
     pub fn builder() -> SandboxBuilder {
         SandboxBuilder {
             kernel: Kernel::new(),
+            cache_dir: crate::cache::default_dir(),
             preopens: Vec::new(),
             listeners: Vec::new(),
             limits: Limits::default(),
@@ -182,6 +186,13 @@ impl SandboxBuilder {
         self
     }
 
+    /// Where compiled code is cached (`None`: compile every time). The
+    /// default is the per-user cache directory.
+    pub fn compile_cache(mut self, dir: Option<std::path::PathBuf>) -> Self {
+        self.cache_dir = dir;
+        self
+    }
+
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
         self
@@ -217,15 +228,19 @@ impl SandboxBuilder {
         let engine = Engine::new(&config)?;
         Ok(Sandbox {
             kernel: self.kernel,
+            cache_dir: self.cache_dir,
             limits: self.limits,
             engine,
         })
     }
 }
 
-/// True when `bytes` is a component rather than a core module.
-fn is_component(bytes: &[u8]) -> bool {
-    bytes.len() >= 8 && bytes[..4] == *b"\0asm" && bytes[6..8] == [0x01, 0x00]
+impl Sandbox {
+    /// Compiles `bytes` ahead of time for `warden compile`: the result runs
+    /// with `run` in a sandbox built with the same limits settings.
+    pub fn precompile(&self, bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
+        crate::cache::precompile(&self.engine, bytes)
+    }
 }
 
 impl Sandbox {
@@ -244,23 +259,34 @@ impl Sandbox {
         invoke: Option<&str>,
         invoke_args: &[String],
     ) -> anyhow::Result<Outcome> {
-        let looks_binary = bytes.starts_with(b"\0asm");
-        if !looks_binary && std::str::from_utf8(bytes).is_err() {
-            bail!("not a WebAssembly file: it is neither the binary format (no `\\0asm` header) nor text");
-        }
-        if is_component(bytes) {
-            if invoke.is_some() {
-                bail!("--invoke is not supported for components yet");
+        let compiled = if bytes.starts_with(crate::cache::CWASM_MAGIC) {
+            crate::cache::load_precompiled(&self.engine, bytes)?
+        } else {
+            let looks_binary = bytes.starts_with(b"\0asm");
+            if bytes.starts_with(b"\x7fELF") {
+                bail!("refusing to run a precompiled file that `warden compile` did not write (only files written by `warden compile` of this Warden are run)");
             }
-            return self.run_component(bytes);
-        }
-        let module = match Module::new(&self.engine, bytes) {
-            Ok(m) => m,
-            Err(e) if !looks_binary => {
-                let first = e.to_string().lines().next().unwrap_or_default().to_owned();
-                bail!("not a WebAssembly file: no binary header, and not valid WebAssembly text ({first})")
+            if !looks_binary && std::str::from_utf8(bytes).is_err() {
+                bail!("not a WebAssembly file: it is neither the binary format (no `\\0asm` header) nor text");
             }
-            Err(e) => return Err(anyhow::Error::from(e).context("not a valid WebAssembly module")),
+            match compile_cached(&self.engine, bytes, self.cache_dir.as_deref()) {
+                Ok(c) => c,
+                Err(e) if !looks_binary => {
+                    let cause = e.root_cause().to_string();
+                    let first = cause.lines().next().unwrap_or_default();
+                    bail!("not a WebAssembly file: no binary header, and not valid WebAssembly text ({first})")
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        let module = match compiled {
+            Compiled::Module(m) => m,
+            Compiled::Component(c) => {
+                if invoke.is_some() {
+                    bail!("--invoke is not supported for components yet");
+                }
+                return self.run_component(c);
+            }
         };
         let mut linker: Linker<Host> = Linker::new(&self.engine);
         warden_p1::add_to_linker(&mut linker)?;
@@ -358,11 +384,8 @@ fn new_store(engine: &Engine, limits: &Limits, kernel: Kernel) -> anyhow::Result
 
 impl Sandbox {
     /// Runs a component's `wasi:cli/run` export (any 0.2.x version).
-    fn run_component(self, bytes: &[u8]) -> anyhow::Result<Outcome> {
-        use wasmtime::component::{Component, Linker as ComponentLinker};
-        let component = Component::new(&self.engine, bytes)
-            .map_err(anyhow::Error::from)
-            .context("not a valid WebAssembly component")?;
+    fn run_component(self, component: wasmtime::component::Component) -> anyhow::Result<Outcome> {
+        use wasmtime::component::Linker as ComponentLinker;
         let mut linker: ComponentLinker<Host> = ComponentLinker::new(&self.engine);
         warden_p2::add_to_linker(&mut linker, |h| &mut h.wasi)?;
         let run_export = component

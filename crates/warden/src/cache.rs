@@ -1,0 +1,195 @@
+//! Compiled code on disk: the compile cache, and `warden compile` output.
+//!
+//! Both store wasmtime's serialized code behind a small header of Warden's
+//! own: a magic string, the engine's compatibility hash, and a BLAKE3 hash of
+//! the payload. An entry whose header or hash does not match is not trusted:
+//! the cache recompiles and overwrites it, and `warden run` refuses a
+//! `.cwasm` it did not write. This module is the only place Warden asks
+//! wasmtime to load machine code without compiling it, which is `unsafe`.
+
+use anyhow::{bail, Context as _};
+use std::hash::{Hash, Hasher};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use wasmtime::component::Component;
+use wasmtime::{Engine, Module};
+
+/// Marks a cache entry.
+const CACHE_MAGIC: &[u8; 16] = b"WARDEN-CACHE-v1\n";
+/// Marks a file written by `warden compile`.
+pub const CWASM_MAGIC: &[u8; 16] = b"WARDEN-CWASM-v1\n";
+const HEADER: usize = 16 + 8 + 1 + 32;
+
+/// What was compiled.
+pub enum Compiled {
+    Module(Module),
+    Component(Component),
+}
+
+/// The per-user cache directory: `$WARDEN_CACHE_DIR`, else
+/// `$XDG_CACHE_HOME/warden`, else `~/.cache/warden`.
+pub fn default_dir() -> Option<PathBuf> {
+    if let Some(d) = std::env::var_os("WARDEN_CACHE_DIR") {
+        return Some(PathBuf::from(d));
+    }
+    if let Some(d) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(d).join("warden"));
+    }
+    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/warden"))
+}
+
+/// A hash of everything that makes compiled code usable by `engine`: the
+/// wasmtime version, its settings and the target, and Warden's version.
+fn engine_hash(engine: &Engine) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut h);
+    env!("CARGO_PKG_VERSION").hash(&mut h);
+    h.finish()
+}
+
+fn header(magic: &[u8; 16], engine: &Engine, component: bool, payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(HEADER + payload.len());
+    out.extend_from_slice(magic);
+    out.extend_from_slice(&engine_hash(engine).to_le_bytes());
+    out.push(component as u8);
+    out.extend_from_slice(blake3::hash(payload).as_bytes());
+    out.extend_from_slice(payload);
+    out
+}
+
+/// Checks a file's header against `engine` and its payload against its
+/// hash; returns (is_component, payload).
+fn check<'a>(
+    magic: &[u8; 16],
+    engine: &Engine,
+    bytes: &'a [u8],
+) -> anyhow::Result<(bool, &'a [u8])> {
+    if bytes.len() < HEADER || &bytes[..16] != magic {
+        bail!("not written by this Warden");
+    }
+    let hash = u64::from_le_bytes(bytes[16..24].try_into().expect("8 bytes"));
+    if hash != engine_hash(engine) {
+        bail!("compiled by another Warden version or with other settings");
+    }
+    let payload = &bytes[HEADER..];
+    if blake3::hash(payload).as_bytes() != &bytes[25..57] {
+        bail!("its contents are damaged (checksum mismatch)");
+    }
+    Ok((bytes[24] == 1, payload))
+}
+
+fn load(engine: &Engine, component: bool, payload: &[u8]) -> anyhow::Result<Compiled> {
+    // SAFETY: `payload` is code that wasmtime serialized for an engine with
+    // the same compatibility hash (checked in `check`), and its BLAKE3 hash
+    // matches the one written with it, so it is byte for byte what this
+    // Warden wrote; wasmtime re-checks its own header as well.
+    Ok(if component {
+        Compiled::Component(unsafe { Component::deserialize(engine, payload) }?)
+    } else {
+        Compiled::Module(unsafe { Module::deserialize(engine, payload) }?)
+    })
+}
+
+/// True when `bytes` is a component rather than a core module.
+pub fn is_component(bytes: &[u8]) -> bool {
+    bytes.len() >= 8 && bytes[..4] == *b"\0asm" && bytes[6..8] == [0x01, 0x00]
+}
+
+fn compile(engine: &Engine, bytes: &[u8]) -> anyhow::Result<Compiled> {
+    let _progress = crate::progress::Progress::after_a_second("compiling");
+    Ok(if is_component(bytes) {
+        Compiled::Component(
+            Component::new(engine, bytes)
+                .map_err(anyhow::Error::from)
+                .context("not a valid WebAssembly component")?,
+        )
+    } else {
+        Compiled::Module(
+            Module::new(engine, bytes)
+                .map_err(anyhow::Error::from)
+                .context("not a valid WebAssembly module")?,
+        )
+    })
+}
+
+/// Compiles `bytes`, or loads the code compiled for them before from the
+/// cache in `dir` (when given). A damaged or stale entry is replaced.
+pub fn compile_cached(
+    engine: &Engine,
+    bytes: &[u8],
+    dir: Option<&Path>,
+) -> anyhow::Result<Compiled> {
+    let Some(dir) = dir else {
+        return compile(engine, bytes);
+    };
+    let key = format!(
+        "{}-{:016x}",
+        blake3::hash(bytes).to_hex(),
+        engine_hash(engine)
+    );
+    let path = dir.join(&key[..2]).join(format!("{key}.bin"));
+    if let Ok(data) = std::fs::read(&path) {
+        match check(CACHE_MAGIC, engine, &data).and_then(|(c, p)| load(engine, c, p)) {
+            Ok(compiled) => {
+                tracing::debug!(path = %path.display(), "compile cache hit");
+                return Ok(compiled);
+            }
+            Err(e) => tracing::warn!(path = %path.display(), "compile cache entry ignored: {e}"),
+        }
+    }
+    let compiled = compile(engine, bytes)?;
+    let payload = match &compiled {
+        Compiled::Module(m) => m.serialize(),
+        Compiled::Component(c) => c.serialize(),
+    };
+    if let Ok(payload) = payload {
+        let entry = header(
+            CACHE_MAGIC,
+            engine,
+            matches!(compiled, Compiled::Component(_)),
+            &payload,
+        );
+        if let Err(e) = write_atomically(&path, &entry) {
+            tracing::debug!("compile cache not written: {e}");
+        }
+    }
+    Ok(compiled)
+}
+
+/// Writes via a temporary file and a rename, so a reader never sees half.
+fn write_atomically(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().expect("cache paths have a parent");
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!(
+        ".tmp-{}-{}",
+        std::process::id(),
+        path.file_name().unwrap_or_default().to_string_lossy()
+    ));
+    let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(data)?;
+    drop(f);
+    std::fs::rename(&tmp, path)
+}
+
+/// `warden compile`: the compiled form of `bytes`, ready to write to disk.
+pub fn precompile(engine: &Engine, bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
+    let component = is_component(bytes);
+    let payload = {
+        let _progress = crate::progress::Progress::after_a_second("compiling");
+        if component {
+            engine.precompile_component(bytes)
+        } else {
+            engine.precompile_module(bytes)
+        }
+    }
+    .map_err(anyhow::Error::from)
+    .context("cannot compile it")?;
+    Ok(header(CWASM_MAGIC, engine, component, &payload))
+}
+
+/// Loads a file written by `warden compile`, refusing anything else.
+pub fn load_precompiled(engine: &Engine, bytes: &[u8]) -> anyhow::Result<Compiled> {
+    let (component, payload) = check(CWASM_MAGIC, engine, bytes)
+        .context("refusing to run this precompiled file: only files written by `warden compile` of this Warden are run")?;
+    load(engine, component, payload)
+}

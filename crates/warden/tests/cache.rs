@@ -1,0 +1,127 @@
+//! The compile cache and `warden compile` files: a miss compiles and
+//! stores, a hit loads, a damaged entry is recompiled and replaced, other
+//! engine settings use another entry, and foreign or damaged precompiled
+//! files are refused.
+
+use std::path::{Path, PathBuf};
+use warden::cache::{compile_cached, load_precompiled, precompile, Compiled};
+use wasmtime::{Config, Engine};
+
+const WAT: &str = r#"(module (func (export "answer") (result i32) i32.const 42))"#;
+
+fn entries(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for sub in std::fs::read_dir(dir).unwrap() {
+        let sub = sub.unwrap().path();
+        if sub.is_dir() {
+            for e in std::fs::read_dir(&sub).unwrap() {
+                let p = e.unwrap().path();
+                if p.extension().is_some_and(|x| x == "bin") {
+                    out.push(p);
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn answer(engine: &Engine, c: Compiled) -> i32 {
+    let Compiled::Module(m) = c else {
+        panic!("a module")
+    };
+    let mut store = wasmtime::Store::new(engine, ());
+    let i = wasmtime::Instance::new(&mut store, &m, &[]).unwrap();
+    i.get_typed_func::<(), i32>(&mut store, "answer")
+        .unwrap()
+        .call(&mut store, ())
+        .unwrap()
+}
+
+#[test]
+fn miss_then_hit() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::default();
+    assert!(entries(dir.path()).is_empty());
+    let c = compile_cached(&engine, WAT.as_bytes(), Some(dir.path())).unwrap();
+    assert_eq!(answer(&engine, c), 42);
+    let stored = entries(dir.path());
+    assert_eq!(stored.len(), 1, "a miss stores one entry");
+    let before = std::fs::metadata(&stored[0]).unwrap().modified().unwrap();
+    let c = compile_cached(&engine, WAT.as_bytes(), Some(dir.path())).unwrap();
+    assert_eq!(answer(&engine, c), 42);
+    let after = std::fs::metadata(&stored[0]).unwrap().modified().unwrap();
+    assert_eq!(before, after, "a hit does not rewrite the entry");
+}
+
+#[test]
+fn damaged_entry_is_recompiled_and_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::default();
+    compile_cached(&engine, WAT.as_bytes(), Some(dir.path())).unwrap();
+    let entry = entries(dir.path()).remove(0);
+    let good = std::fs::read(&entry).unwrap();
+    let mut bad = good.clone();
+    let last = bad.len() - 1;
+    bad[last] ^= 0xff; // a flipped byte in the machine code
+    std::fs::write(&entry, &bad).unwrap();
+    let c = compile_cached(&engine, WAT.as_bytes(), Some(dir.path())).unwrap();
+    assert_eq!(answer(&engine, c), 42);
+    assert_eq!(
+        std::fs::read(&entry).unwrap(),
+        good,
+        "the damaged entry was replaced"
+    );
+    // A truncated entry too.
+    std::fs::write(&entry, &good[..10]).unwrap();
+    let c = compile_cached(&engine, WAT.as_bytes(), Some(dir.path())).unwrap();
+    assert_eq!(answer(&engine, c), 42);
+}
+
+#[test]
+fn other_engine_settings_use_another_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = Engine::default();
+    let mut config = Config::new();
+    config.consume_fuel(true);
+    let fueled = Engine::new(&config).unwrap();
+    compile_cached(&plain, WAT.as_bytes(), Some(dir.path())).unwrap();
+    compile_cached(&fueled, WAT.as_bytes(), Some(dir.path())).unwrap();
+    assert_eq!(
+        entries(dir.path()).len(),
+        2,
+        "code for other settings is never shared"
+    );
+}
+
+#[test]
+fn precompiled_files_run_only_when_warden_wrote_them() {
+    let engine = Engine::default();
+    let cwasm = precompile(&engine, WAT.as_bytes()).unwrap();
+    assert_eq!(
+        answer(&engine, load_precompiled(&engine, &cwasm).unwrap()),
+        42
+    );
+
+    // wasmtime's own precompiled format is refused.
+    let foreign = engine.precompile_module(WAT.as_bytes()).unwrap();
+    let e = load_precompiled(&engine, &foreign).err().expect("refused");
+    assert!(
+        format!("{e:#}").contains("only files written by `warden compile`"),
+        "{e:#}"
+    );
+
+    // A damaged one is refused.
+    let mut bad = cwasm.clone();
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    let e = load_precompiled(&engine, &bad).err().expect("refused");
+    assert!(format!("{e:#}").contains("damaged"), "{e:#}");
+
+    // One compiled with other settings (another engine) is refused.
+    let mut config = Config::new();
+    config.consume_fuel(true);
+    let other = Engine::new(&config).unwrap();
+    let e = load_precompiled(&other, &cwasm).err().expect("refused");
+    assert!(format!("{e:#}").contains("other settings"), "{e:#}");
+}
