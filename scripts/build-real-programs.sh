@@ -31,6 +31,7 @@ programs=(
     "ripgrep 15.2.0 rg wasm32-wasip1,wasm32-wasip2"
     "hexyl 0.17.0 hexyl wasm32-wasip1"
     "sd 1.0.0 sd wasm32-wasip1"
+    "pulldown-cmark 0.13.6 pulldown-cmark wasm32-wasip1,wasm32-wasip2"
 )
 
 # Flags meant for some other build must not leak into these.

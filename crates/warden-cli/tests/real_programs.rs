@@ -26,10 +26,11 @@ fn programs_dir() -> PathBuf {
         .get_or_init(|| {
             let dir = repo_root().join("target/real-programs");
             // hexyl is built as a WASI 0.1 module only (see the script).
-            let wanted: [(&str, &[&str]); 3] = [
+            let wanted: [(&str, &[&str]); 4] = [
                 ("rg", &["wasm32-wasip1", "wasm32-wasip2"]),
                 ("hexyl", &["wasm32-wasip1"]),
-                ("sd", &["wasm32-wasip1", "wasm32-wasip2"]),
+                ("sd", &["wasm32-wasip1"]),
+                ("pulldown-cmark", &["wasm32-wasip1", "wasm32-wasip2"]),
             ];
             let all_there = wanted.iter().all(|(p, targets)| {
                 dir.join("native/bin").join(p).is_file()
@@ -340,4 +341,31 @@ fn sd_stdin() {
     );
     let text = "h\u{e9}llo w\u{f6}rld\n".repeat(1000);
     same("sd", &["\u{f6}", "oe"], text.as_bytes(), &d, Backend::Host);
+}
+
+/// pulldown-cmark: Markdown to HTML from a file and from stdin, as a WASI
+/// 0.1 module and as a WASI 0.2 component.
+#[test]
+fn pulldown_cmark_module_and_component() {
+    let tmp = tempdir();
+    let d = tmp.path().canonicalize().unwrap();
+    let md = "# Warden\n\nA *WASI* runtime with `--dir` grants.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n- [x] done\n- [ ] todo\n\n> quote[^1]\n\n[^1]: a footnote\n";
+    let file = d.join("doc.md");
+    fs::write(&file, md).unwrap();
+    let file = file.to_str().unwrap();
+    for backend in [
+        Backend::Host,
+        Backend::Memory,
+        Backend::HostP2,
+        Backend::MemoryP2,
+    ] {
+        same("pulldown-cmark", &[file], b"", &d, backend);
+        same(
+            "pulldown-cmark",
+            &["-T", "-F", "-L"],
+            md.as_bytes(),
+            &d,
+            backend,
+        );
+    }
 }
