@@ -4,7 +4,8 @@
 
 mod common;
 
-use common::{guest, guest_dir, tempdir, Output, Warden};
+use common::conformance::{assert_all_ok, entries};
+use common::{guest, tempdir, Output, Warden};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
@@ -15,60 +16,11 @@ const GUEST: &str = "p1-conformance";
 /// `warden run <flags> p1-conformance.wasm <args>`, started in the guest
 /// directory so argv[0] is exactly `p1-conformance.wasm`.
 fn conformance(flags: &[&str], args: &[&str]) -> Warden {
-    let wasm = guest(GUEST);
-    let name = wasm.file_name().unwrap().to_str().unwrap().to_owned();
-    Warden::new()
-        .cwd(guest_dir())
-        .arg("run")
-        .args(flags)
-        .arg(name)
-        .args(args)
-}
-
-#[track_caller]
-fn assert_all_ok(out: &Output) {
-    let fails = out.fail_lines();
-    let other_stderr: Vec<&str> = out
-        .stderr
-        .lines()
-        .filter(|l| !l.starts_with("FAIL "))
-        .collect();
-    assert!(
-        out.code == Some(0) && out.stdout.contains("ok ") && fails.is_empty(),
-        "{} failed checks:\n{}\n--- exit code {:?}, signal {:?}{}\n--- stdout ---\n{}\n--- other stderr ---\n{}",
-        fails.len(),
-        fails.join("\n"),
-        out.code,
-        out.signal,
-        if out.timed_out { ", TIMED OUT" } else { "" },
-        out.stdout,
-        other_stderr.join("\n")
-    );
-}
-
-fn entries(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
+    common::conformance::conformance(&guest(GUEST), flags, args)
 }
 
 fn run_all(backend_flag: &str, dir: &Path) -> Output {
-    let mount = format!("{}::/sandbox", dir.display());
-    conformance(
-        &[
-            backend_flag,
-            &mount,
-            "--env",
-            "WARDEN_T1=one",
-            "--env",
-            "WARDEN_T2=two=2",
-        ],
-        &["all"],
-    )
-    .output()
+    common::conformance::run_all(&guest(GUEST), backend_flag, dir)
 }
 
 #[test]

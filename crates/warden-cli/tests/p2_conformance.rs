@@ -6,6 +6,7 @@
 
 mod common;
 
+use common::conformance::{assert_all_ok, entries};
 use common::{guest_p2, tempdir, Output, Warden};
 use std::path::Path;
 
@@ -17,60 +18,11 @@ const STDIN_DATA: &[u8] = b"hello stdin\nline two\nsplice me\n";
 /// `warden run <flags> p2-conformance.wasm <args>`, started in the guest
 /// directory so the first argument is exactly `p2-conformance.wasm`.
 fn conformance(flags: &[&str], args: &[&str]) -> Warden {
-    let wasm = guest_p2(GUEST);
-    let name = wasm.file_name().unwrap().to_str().unwrap().to_owned();
-    Warden::new()
-        .cwd(wasm.parent().unwrap())
-        .arg("run")
-        .args(flags)
-        .arg(name)
-        .args(args)
-}
-
-#[track_caller]
-fn assert_all_ok(out: &Output) {
-    let fails = out.fail_lines();
-    let other_stderr: Vec<&str> = out
-        .stderr
-        .lines()
-        .filter(|l| !l.starts_with("FAIL "))
-        .collect();
-    assert!(
-        out.code == Some(0) && out.stdout.contains("ok ") && fails.is_empty(),
-        "{} failed checks:\n{}\n--- exit code {:?}, signal {:?}{}\n--- stdout ---\n{}\n--- other stderr ---\n{}",
-        fails.len(),
-        fails.join("\n"),
-        out.code,
-        out.signal,
-        if out.timed_out { ", TIMED OUT" } else { "" },
-        out.stdout,
-        other_stderr.join("\n")
-    );
-}
-
-fn entries(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
+    common::conformance::conformance(&guest_p2(GUEST), flags, args)
 }
 
 fn run_all(backend_flag: &str, dir: &Path) -> Output {
-    let mount = format!("{}::/sandbox", dir.display());
-    conformance(
-        &[
-            backend_flag,
-            &mount,
-            "--env",
-            "WARDEN_T1=one",
-            "--env",
-            "WARDEN_T2=two=2",
-        ],
-        &["all"],
-    )
-    .output()
+    common::conformance::run_all(&guest_p2(GUEST), backend_flag, dir)
 }
 
 /// The guest's writes to stdout and stderr arrive, in order.

@@ -16,8 +16,15 @@
 //!   timeout), or [`Warden::spawn`] to interact while it runs ([`Running`]);
 //! - [`compile_c`] → compile a C file with `python3 -m ziglang cc
 //!   --target=wasm32-wasi -O2`;
-//! - [`free_port`] → a TCP port on 127.0.0.1 that was free a moment ago.
+//! - [`free_port`] → a TCP port on 127.0.0.1 that was free a moment ago;
+//! - [`confine`] → the host layout, snapshot/diff, canaries and checks of the
+//!   confinement suites (p1_confine.rs, p2_confine.rs);
+//! - [`conformance`] → running a conformance guest and checking its
+//!   `FAIL `/`ok ` report (p1_conformance.rs, p2_conformance.rs).
 #![allow(dead_code)]
+
+pub mod confine;
+pub mod conformance;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
