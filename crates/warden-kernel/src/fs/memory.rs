@@ -550,6 +550,10 @@ impl Dir for MemoryDir {
         let (Some(from_name), Some(to_name)) = (from.name, to.name) else {
             return Err(Errno::Busy);
         };
+        if tree.node(to.parent).nlink == 0 {
+            // The target directory was removed: it can hold nothing.
+            return Err(Errno::Noent);
+        }
         let src_is_dir = matches!(tree.node(src).content, Content::Dir { .. });
         if to.must_be_dir && !src_is_dir {
             return Err(Errno::Notdir);
@@ -569,15 +573,21 @@ impl Dir for MemoryDir {
             }
         }
         if src_is_dir {
-            // A directory cannot move into itself or beneath itself.
+            // A directory cannot move into itself or beneath itself. (A
+            // removed directory's ancestors may be gone: stop there.)
             let mut at = to.parent;
             loop {
                 if at == src {
                     return Err(Errno::Inval);
                 }
-                let Content::Dir { parent, .. } = tree.node(at).content else {
+                let Some(Inode {
+                    content: Content::Dir { parent, .. },
+                    ..
+                }) = tree.inodes.get(&at)
+                else {
                     break;
                 };
+                let parent = *parent;
                 if parent == at {
                     break;
                 }
@@ -965,6 +975,28 @@ mod tests {
         ));
         assert_eq!(root.stat_at("d/f", true).unwrap().size, 5);
         assert_eq!(root.remove_dir_at("d"), Err(Errno::Notempty));
+    }
+
+    #[test]
+    fn rename_into_a_removed_directory_fails_without_panicking() {
+        let fs = MemoryFs::new();
+        let root = fs.root();
+        root.create_dir_at("p").unwrap();
+        root.create_dir_at("p/d").unwrap();
+        root.create_dir_at("x").unwrap();
+        let dir = OpenOptions {
+            read: true,
+            directory: true,
+            follow: true,
+            ..Default::default()
+        };
+        let Opened::Dir(d) = root.open_at("p/d", &dir).unwrap() else {
+            panic!("a directory")
+        };
+        root.remove_dir_at("p/d").unwrap();
+        root.remove_dir_at("p").unwrap(); // p is gone for good: nothing holds it
+        assert_eq!(root.rename_at("x", &*d, "y"), Err(Errno::Noent));
+        assert!(root.stat_at("x", false).is_ok(), "nothing moved");
     }
 
     #[test]
