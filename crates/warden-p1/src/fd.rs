@@ -2,6 +2,7 @@
 
 use crate::abi::DIRENT_SIZE;
 use crate::{Cx, HostResult};
+use std::io::{IoSlice, IoSliceMut};
 use std::sync::Arc;
 use warden_kernel::table::Stream;
 use warden_kernel::types::{Advice, FdFlags, Rights, SetTime, Whence};
@@ -221,8 +222,17 @@ pub fn fd_pwrite(
 
 pub fn fd_read(cx: &mut Cx<'_>, fd: u32, iovs: u32, iovs_len: u32, nread_ptr: u32) -> HostResult {
     let stream = cx.kernel.fds.get(fd)?.stream(Rights::FD_READ)?;
-    let iovs = cx.mem.iovs(iovs, iovs_len)?;
     cx.mem.slice(nread_ptr, 4)?;
+    if iovs_len == 1 {
+        // The common case (one buffer): read straight into it.
+        let buf = cx.mem.single_iov_mut(iovs)?;
+        let n = match stream {
+            Stream::File(f) => f.read(&mut [IoSliceMut::new(buf)])?,
+            Stream::Socket(s) => s.recv(&mut [IoSliceMut::new(buf)], false, false)?.len,
+        };
+        return Ok(cx.mem.write_u32(nread_ptr, n as u32)?);
+    }
+    let iovs = cx.mem.iovs(iovs, iovs_len)?;
     let n = match stream {
         Stream::File(f) => cx.mem.read_into(&iovs, |bufs| f.read(bufs), |n| *n)?,
         Stream::Socket(s) => {
@@ -326,8 +336,17 @@ pub fn fd_write(
     nwritten_ptr: u32,
 ) -> HostResult {
     let stream = cx.kernel.fds.get(fd)?.stream(Rights::FD_WRITE)?;
-    let iovs = cx.mem.iovs(iovs, iovs_len)?;
     cx.mem.slice(nwritten_ptr, 4)?;
+    if iovs_len == 1 {
+        // The common case (one buffer): no iovec list at all.
+        let buf = cx.mem.single_iov(iovs)?;
+        let n = match stream {
+            Stream::File(f) => f.write(&[IoSlice::new(buf)])?,
+            Stream::Socket(s) => s.send(&[IoSlice::new(buf)])?,
+        };
+        return Ok(cx.mem.write_u32(nwritten_ptr, n as u32)?);
+    }
+    let iovs = cx.mem.iovs(iovs, iovs_len)?;
     let bufs = cx.mem.io_slices(&iovs)?;
     let n = match stream {
         Stream::File(f) => f.write(&bufs)?,

@@ -87,6 +87,24 @@ impl GuestMemory<'_> {
         Ok(out)
     }
 
+    /// The buffer of the one iovec at `ptr`.
+    pub fn single_iov(&self, ptr: u32) -> Result<&[u8]> {
+        let (p, l) = (
+            self.read_u32(ptr)?,
+            self.read_u32(ptr.checked_add(4).ok_or(Errno::Fault)?)?,
+        );
+        self.slice(p, l)
+    }
+
+    /// The buffer of the one iovec at `ptr`, to read into.
+    pub fn single_iov_mut(&mut self, ptr: u32) -> Result<&mut [u8]> {
+        let (p, l) = (
+            self.read_u32(ptr)?,
+            self.read_u32(ptr.checked_add(4).ok_or(Errno::Fault)?)?,
+        );
+        self.slice_mut(p, l)
+    }
+
     /// Borrows the buffers of `iovs` for a gather write.
     pub fn io_slices(&self, iovs: &[Iov]) -> Result<SmallVec<[IoSlice<'_>; INLINE_IOVS]>> {
         iovs.iter()
