@@ -45,9 +45,23 @@ impl Clock {
 }
 
 fn ts_ns(ts: rustix::time::Timespec) -> u64 {
-    (ts.tv_sec as u64)
+    nanos(ts.tv_sec, ts.tv_nsec)
+}
+
+/// Nanoseconds from a (seconds, nanoseconds) pair as the host reports
+/// times; times before the epoch wrap, as WASI's unsigned timestamps do.
+pub fn nanos(secs: i64, nsecs: i64) -> u64 {
+    (secs as u64)
         .wrapping_mul(1_000_000_000)
-        .wrapping_add(ts.tv_nsec as u64)
+        .wrapping_add(nsecs as u64)
+}
+
+/// A host `Timespec` for `ns` nanoseconds.
+pub fn timespec(ns: u64) -> rustix::time::Timespec {
+    rustix::time::Timespec {
+        tv_sec: (ns / 1_000_000_000) as i64,
+        tv_nsec: (ns % 1_000_000_000) as _,
+    }
 }
 
 /// Nanoseconds since the Unix epoch.

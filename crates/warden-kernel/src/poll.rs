@@ -48,10 +48,7 @@ pub fn wait(interests: &[Interest<'_>], deadline: Option<u64>) -> Result<Vec<Rea
                 )
             })
             .collect();
-        let ts = timeout.map(|ns| rustix::time::Timespec {
-            tv_sec: (ns / 1_000_000_000) as i64,
-            tv_nsec: (ns % 1_000_000_000) as _,
-        });
+        let ts = timeout.map(crate::clock::timespec);
         match rustix::event::poll(&mut fds, ts.as_ref()) {
             Ok(_) => {}
             Err(rustix::io::Errno::INTR) => continue,

@@ -150,11 +150,6 @@ pub struct Filestat {
 impl Filestat {
     /// The stat of a host file from `fstat`/`statat`.
     pub fn from_host(st: &rustix::fs::Stat) -> Filestat {
-        let ns = |s: i64, n: i64| {
-            (s as u64)
-                .wrapping_mul(1_000_000_000)
-                .wrapping_add(n as u64)
-        };
         Filestat {
             dev: st.st_dev,
             ino: st.st_ino,
@@ -163,9 +158,9 @@ impl Filestat {
             ))),
             nlink: st.st_nlink,
             size: st.st_size as u64,
-            atim: ns(st.st_atime, st.st_atime_nsec as i64),
-            mtim: ns(st.st_mtime, st.st_mtime_nsec as i64),
-            ctim: ns(st.st_ctime, st.st_ctime_nsec as i64),
+            atim: crate::clock::nanos(st.st_atime, st.st_atime_nsec as i64),
+            mtim: crate::clock::nanos(st.st_mtime, st.st_mtime_nsec as i64),
+            ctim: crate::clock::nanos(st.st_ctime, st.st_ctime_nsec as i64),
         }
     }
 

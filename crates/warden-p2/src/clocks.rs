@@ -23,7 +23,8 @@ impl monotonic_clock::Host for WasiP2 {
     }
 }
 
-fn datetime(ns: u64) -> wall_clock::Datetime {
+/// A WIT datetime (also wasi:filesystem's) for `ns` nanoseconds.
+pub(crate) fn datetime(ns: u64) -> wall_clock::Datetime {
     wall_clock::Datetime {
         seconds: ns / 1_000_000_000,
         nanoseconds: (ns % 1_000_000_000) as u32,

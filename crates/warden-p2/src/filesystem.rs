@@ -5,6 +5,7 @@
 //! the same for components as for modules.
 
 use crate::bindings::wasi::filesystem::{preopens, types};
+use crate::clocks::datetime;
 use crate::io::{InputStream, IoError, OutputStream};
 use crate::WasiP2;
 use std::io::{IoSlice, IoSliceMut};
@@ -91,21 +92,14 @@ fn descriptor_type(t: FileType) -> DescriptorType {
     }
 }
 
-fn datetime(ns: u64) -> Option<types::Datetime> {
-    Some(types::Datetime {
-        seconds: ns / 1_000_000_000,
-        nanoseconds: (ns % 1_000_000_000) as u32,
-    })
-}
-
 fn stat(st: &Filestat) -> types::DescriptorStat {
     types::DescriptorStat {
         type_: descriptor_type(st.file_type()),
         link_count: st.nlink,
         size: st.size,
-        data_access_timestamp: datetime(st.atim),
-        data_modification_timestamp: datetime(st.mtim),
-        status_change_timestamp: datetime(st.ctim),
+        data_access_timestamp: Some(datetime(st.atim)),
+        data_modification_timestamp: Some(datetime(st.mtim)),
+        status_change_timestamp: Some(datetime(st.ctim)),
     }
 }
 

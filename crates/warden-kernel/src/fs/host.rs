@@ -6,6 +6,7 @@
 //! already-open descriptor go straight to the syscall through `rustix`.
 
 use super::{Dir, File, Opened};
+use crate::clock::nanos;
 use crate::errno::{Errno, Result};
 use crate::types::{Advice, DirEntry, FdFlags, FileType, Filestat, OpenOptions, SetTime, Whence};
 use cap_fs_ext::{
@@ -104,10 +105,7 @@ fn timespec(t: SetTime) -> Timespec {
             tv_sec: 0,
             tv_nsec: rustix::fs::UTIME_NOW,
         },
-        SetTime::At(ns) => Timespec {
-            tv_sec: (ns / 1_000_000_000) as i64,
-            tv_nsec: (ns % 1_000_000_000) as _,
-        },
+        SetTime::At(ns) => crate::clock::timespec(ns),
     }
 }
 
@@ -121,11 +119,6 @@ fn futimens(fd: BorrowedFd<'_>, atim: SetTime, mtim: SetTime) -> Result<()> {
 
 fn metadata_stat(m: &cap_std::fs::Metadata) -> Filestat {
     use cap_std::fs::MetadataExt;
-    let ns = |s: i64, n: i64| {
-        (s as u64)
-            .wrapping_mul(1_000_000_000)
-            .wrapping_add(n as u64)
-    };
     Filestat {
         dev: m.dev(),
         ino: m.ino(),
@@ -134,9 +127,9 @@ fn metadata_stat(m: &cap_std::fs::Metadata) -> Filestat {
         ))),
         nlink: m.nlink(),
         size: m.size(),
-        atim: ns(m.atime(), m.atime_nsec()),
-        mtim: ns(m.mtime(), m.mtime_nsec()),
-        ctim: ns(m.ctime(), m.ctime_nsec()),
+        atim: nanos(m.atime(), m.atime_nsec()),
+        mtim: nanos(m.mtime(), m.mtime_nsec()),
+        ctim: nanos(m.ctime(), m.ctime_nsec()),
     }
 }
 

@@ -370,14 +370,9 @@ fn copy_in(tree: &mut Tree, dir: Ino, path: &Path) -> std::io::Result<()> {
         } else {
             continue;
         };
-        let ns = |s: i64, n: i64| {
-            (s as u64)
-                .wrapping_mul(1_000_000_000)
-                .wrapping_add(n as u64)
-        };
         let n = tree.node_mut(ino);
-        n.atim = ns(meta.atime(), meta.atime_nsec());
-        n.mtim = ns(meta.mtime(), meta.mtime_nsec());
+        n.atim = crate::clock::nanos(meta.atime(), meta.atime_nsec());
+        n.mtim = crate::clock::nanos(meta.mtime(), meta.mtime_nsec());
         if let Content::Dir { entries, .. } = &mut tree.node_mut(dir).content {
             entries.insert(name, ino);
         }
