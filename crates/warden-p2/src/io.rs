@@ -239,6 +239,15 @@ impl InputStream {
     }
 }
 
+/// Whether `file` is readable (or writable) now, without waiting. A file
+/// with no host descriptor (in memory) always is.
+pub(crate) fn ready_now(file: &dyn File, read: bool) -> Result<bool, Errno> {
+    match file.host_fd() {
+        Some(fd) => Ok(wait(&[Interest { fd, read }], Some(0))?[0].ready),
+        None => Ok(true),
+    }
+}
+
 impl Pollable {
     fn ready_now(&self) -> bool {
         match self {
@@ -246,27 +255,9 @@ impl Pollable {
             Pollable::Deadline(d) => Clock::Monotonic.now() >= *d,
             Pollable::Watch { file, interest } => match interest.load(Ordering::Relaxed) {
                 WATCH_READY => true,
-                i => file
-                    .host_fd()
-                    .map(|fd| {
-                        wait(
-                            &[Interest {
-                                fd,
-                                read: i == WATCH_READ,
-                            }],
-                            Some(0),
-                        )
-                        .map(|r| r[0].ready)
-                        .unwrap_or(true)
-                    })
-                    .unwrap_or(true),
+                i => ready_now(&**file, i == WATCH_READ).unwrap_or(true),
             },
-            Pollable::Host { file, read } => match file.host_fd() {
-                Some(fd) => wait(&[Interest { fd, read: *read }], Some(0))
-                    .map(|r| r[0].ready)
-                    .unwrap_or(true),
-                None => true,
-            },
+            Pollable::Host { file, read } => ready_now(&**file, *read).unwrap_or(true),
         }
     }
 }
@@ -307,11 +298,8 @@ impl WasiP2 {
                     *offset += n as u64;
                 }),
             InputStream::Stream(f) => loop {
-                if !block && is_stream(f) {
-                    let fd = f.host_fd().expect("a stream has a host descriptor");
-                    if !wait(&[Interest { fd, read: true }], Some(0))?[0].ready {
-                        return Ok(Ok(Vec::new()));
-                    }
+                if !block && is_stream(f) && !ready_now(&**f, true)? {
+                    return Ok(Ok(Vec::new()));
                 }
                 match f.read(&mut [IoSliceMut::new(&mut buf)]) {
                     // A non-blocking descriptor (a socket) with nothing yet:

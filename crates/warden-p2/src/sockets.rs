@@ -28,7 +28,6 @@ use std::time::Duration;
 use warden_kernel::fs::host::HostFile;
 use warden_kernel::fs::File;
 use warden_kernel::net::{Direction, Protocol};
-use warden_kernel::poll::{wait, Interest};
 use warden_kernel::types::FileType;
 use warden_kernel::Errno;
 use wasmtime::component::Resource;
@@ -250,9 +249,7 @@ fn fd_of(f: &Arc<HostFile>) -> std::os::fd::BorrowedFd<'_> {
 }
 
 fn ready_now(f: &Arc<HostFile>, read: bool) -> bool {
-    wait(&[Interest { fd: fd_of(f), read }], Some(0))
-        .map(|r| r[0].ready)
-        .unwrap_or(false)
+    crate::io::ready_now(&**f, read).unwrap_or(false)
 }
 
 fn hop_limit(fd: &impl AsFd, family: IpAddressFamily) -> Result<u8, ErrorCode> {
