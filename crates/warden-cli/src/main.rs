@@ -8,7 +8,7 @@ mod options;
 
 use anyhow::Context as _;
 use clap::Parser;
-use options::{Cli, Command, CompileArgs, RunArgs};
+use options::{Cli, Command, CompileArgs, RunArgs, ServeArgs};
 use std::io::Write as _;
 use warden::{Exit, Sandbox};
 
@@ -16,18 +16,35 @@ fn main() {
     let mut argv: Vec<String> = std::env::args().collect();
     // `warden FILE ...` is `warden run FILE ...`, as with wasmtime.
     if let Some(first) = argv.get(1) {
-        let known = ["run", "compile", "help", "-h", "--help", "-V", "--version"];
+        let known = [
+            "run",
+            "serve",
+            "compile",
+            "help",
+            "-h",
+            "--help",
+            "-V",
+            "--version",
+        ];
         if !known.contains(&first.as_str()) {
             argv.insert(1, "run".into());
         }
     }
     let cli = Cli::parse_from(argv);
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_env("WARDEN_LOG"))
+        .with_env_filter(
+            // By default: the access log of `warden serve` and warnings of
+            // denied HTTP egress; WARDEN_LOG replaces this.
+            tracing_subscriber::EnvFilter::try_from_env("WARDEN_LOG").unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new("warden::serve=info,warden::http=warn")
+            }),
+        )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let status = match cli.command {
         Command::Run(args) => run(*args),
+        Command::Serve(args) => serve(*args),
         Command::Compile(args) => compile(args),
     };
     match status {
@@ -60,9 +77,8 @@ fn compile(args: CompileArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-fn run(args: RunArgs) -> anyhow::Result<i32> {
-    let settings = args.settings()?;
-    let file = args.file();
+/// The sandbox the options describe (shared by `run` and `serve`).
+fn sandbox(args: &RunArgs, settings: &options::Settings) -> anyhow::Result<warden::SandboxBuilder> {
     let mut builder = Sandbox::builder()
         .args(settings.guest_args.iter())
         .limits(settings.limits.clone())
@@ -95,6 +111,51 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
             .with_context(|| format!("cannot listen on `{addr}`"))?;
         builder = builder.tcp_listener(l);
     }
+    if let Some(policy) = &settings.http {
+        builder = builder.http(policy.clone(), &args.http_ca_cert)?;
+    }
+    Ok(builder)
+}
+
+fn serve(args: ServeArgs) -> anyhow::Result<i32> {
+    let run = &args.run;
+    if run.invoke.is_some() || !run.tcplisten.is_empty() {
+        anyhow::bail!("`warden serve` does not take --invoke or --tcplisten");
+    }
+    let mut settings = run.settings()?;
+    let mut options = warden::ServeOptions {
+        addr: args.addr,
+        max_body_size: args.max_body_size,
+        max_header_size: args.max_header_size,
+        ..Default::default()
+    };
+    // -W timeout is per request when serving, as in wasmtime serve.
+    if let Some(t) = settings.limits.timeout.take() {
+        options.request_timeout = t;
+    }
+    if let Some(t) = &args.request_timeout {
+        options.request_timeout = options::parse_duration(t)?;
+    }
+    // A served component always has wasi:http; egress only as granted.
+    if settings.http.is_none() {
+        let mut policy = warden::http::HttpPolicy::default();
+        policy.inherit = settings.network.inherit;
+        settings.http = Some(policy);
+    }
+    let file = run.file();
+    let bytes =
+        std::fs::read(&file).with_context(|| format!("cannot read `{}`", file.display()))?;
+    let builder = sandbox(run, &settings)?.for_serving();
+    builder.build()?.serve(&bytes, options, |addr| {
+        eprintln!("Serving HTTP on http://{addr}/");
+    })?;
+    Ok(0)
+}
+
+fn run(args: RunArgs) -> anyhow::Result<i32> {
+    let settings = args.settings()?;
+    let file = args.file();
+    let builder = sandbox(&args, &settings)?;
     let bytes =
         std::fs::read(&file).with_context(|| format!("cannot read `{}`", file.display()))?;
     let outcome = builder

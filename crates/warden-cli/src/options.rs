@@ -23,8 +23,49 @@ pub enum Command {
     /// Run a WASI program: a core module (WASI 0.1) or a component (WASI 0.2).
     #[command(after_help = EXAMPLES)]
     Run(Box<RunArgs>),
+    /// Serve HTTP with a wasi:http/proxy component: a fresh instance per request.
+    #[command(after_help = SERVE_EXAMPLES)]
+    Serve(Box<ServeArgs>),
     /// Compile a program ahead of time into a `.cwasm` file that `warden run` loads without compiling.
     Compile(CompileArgs),
+}
+
+const SERVE_EXAMPLES: &str = "\
+Examples:
+  warden serve hello.wasm                          serve on 0.0.0.0:8080
+  warden serve --addr 127.0.0.1:0 hello.wasm       a free port; the URL is printed on stderr
+  warden serve --dir ./static::/static --env MODE=prod app.wasm
+  warden serve --allow-http api.example.com:443 proxy.wasm   the guest may call that API
+  warden serve -W timeout=5s --max-body-size 1048576 app.wasm
+
+On start warden prints one line to stderr, `Serving HTTP on http://ADDR/`. A trap answers
+500, a request over its time 504; SIGINT/SIGTERM stop accepting and finish requests in
+flight. One log line per request (request id, method, path, status, time) on stderr.";
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(
+        long = "addr",
+        value_name = "HOST:PORT",
+        default_value = "0.0.0.0:8080"
+    )]
+    pub addr: std::net::SocketAddr,
+
+    /// Most bytes of request body a request may send (more: 413).
+    #[arg(long = "max-body-size", value_name = "BYTES", default_value_t = 64 << 20)]
+    pub max_body_size: u64,
+
+    /// Most bytes of request head (request line and headers) (more: 431).
+    #[arg(long = "max-header-size", value_name = "BYTES", default_value_t = 64 << 10)]
+    pub max_header_size: usize,
+
+    /// Wall time one request may run in the guest (more: 504); also -W timeout=DURATION.
+    #[arg(long = "request-timeout", value_name = "DURATION")]
+    pub request_timeout: Option<String>,
+
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 #[derive(Args)]
@@ -92,6 +133,14 @@ pub struct RunArgs {
     #[arg(long = "allow-connect", value_name = "ADDR[/PREFIX][:PORTS]")]
     pub allow_connect: Vec<String>,
 
+    /// Let wasi:http requests go to HOST, HOST:PORT, [IPV6][:PORT] or * (repeatable; implies -S http).
+    #[arg(long = "allow-http", value_name = "HOST[:PORT]")]
+    pub allow_http: Vec<String>,
+
+    /// Trust the CA certificates in this PEM file for https, beside the built-in roots (repeatable).
+    #[arg(long = "http-ca-cert", value_name = "FILE.pem")]
+    pub http_ca_cert: Vec<PathBuf>,
+
     /// Stop the guest after it burns this much fuel.
     #[arg(long = "fuel", value_name = "N")]
     pub fuel: Option<u64>,
@@ -106,7 +155,7 @@ pub struct RunArgs {
     pub argv0: Option<String>,
 
     /// WASI option, as in wasmtime: -S inherit-env, -S cli, -S tcplisten=ADDR,
-    /// -S inherit-network, -S allow-ip-name-lookup, -S tcp, -S udp.
+    /// -S inherit-network, -S allow-ip-name-lookup, -S tcp, -S udp, -S http.
     #[arg(short = 'S', value_name = "KEY[=VAL]")]
     pub wasi: Vec<String>,
 
@@ -136,6 +185,8 @@ pub struct Settings {
     pub tcplisten: Vec<String>,
     pub limits: Limits,
     pub network: NetworkPolicy,
+    /// wasi:http egress grants, when HTTP is linked.
+    pub http: Option<warden::http::HttpPolicy>,
 }
 
 fn is_true(v: Option<&str>) -> anyhow::Result<bool> {
@@ -146,7 +197,7 @@ fn is_true(v: Option<&str>) -> anyhow::Result<bool> {
     }
 }
 
-fn parse_duration(s: &str) -> anyhow::Result<Duration> {
+pub fn parse_duration(s: &str) -> anyhow::Result<Duration> {
     let (num, unit) = s.split_at(
         s.find(|c: char| !c.is_ascii_digit() && c != '.')
             .unwrap_or(s.len()),
@@ -215,6 +266,15 @@ impl RunArgs {
                 .push(Rule::parse(Direction::Connect, spec).map_err(anyhow::Error::msg)?);
         }
         let mut tcplisten = self.tcplisten.clone();
+        let mut http_on = !self.allow_http.is_empty();
+        let mut http = warden::http::HttpPolicy::default();
+        for spec in &self.allow_http {
+            let grant: warden::http::policy::Grant = spec.parse()?;
+            if spec == "*" {
+                http.inherit = true;
+            }
+            http.grants.push(grant);
+        }
         for opt in &self.wasi {
             let (key, val) = match opt.split_once('=') {
                 Some((k, v)) => (k, Some(v)),
@@ -235,12 +295,15 @@ impl RunArgs {
                 "cli" | "preview2" => {
                     is_true(val)?;
                 }
-                "http" | "p3" | "nn" | "threads" | "config" | "keyvalue" => {
-                    bail!("-S {key} is not supported by this Warden yet (it runs WASI 0.1 modules and WASI 0.2 command components)")
+                "http" => http_on = is_true(val)?,
+                "p3" | "nn" | "threads" | "config" | "keyvalue" => {
+                    bail!("-S {key} is not supported by this Warden yet (it runs WASI 0.1 modules and WASI 0.2 components)")
                 }
                 _ => bail!("unknown -S option `{key}`"),
             }
         }
+        // The host's network, as wasmtime means it, includes HTTP egress.
+        http.inherit |= network.inherit;
         let mut limits = Limits {
             fuel: self.fuel,
             ..Limits::default()
@@ -308,6 +371,7 @@ impl RunArgs {
             tcplisten,
             limits,
             network,
+            http: http_on.then_some(http),
         })
     }
 }

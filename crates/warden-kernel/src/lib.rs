@@ -24,7 +24,9 @@ pub use errno::{Errno, Result};
 pub use table::{Descriptor, FdTable, Object};
 
 /// The state of one guest: what it was granted and what it holds open.
-#[derive(Default)]
+/// A clone shares the open objects (files, directories, sockets) and copies
+/// the table: `warden serve` gives each request its own from one template.
+#[derive(Clone, Default)]
 pub struct Kernel {
     /// Program arguments, `argv[0]` first.
     pub args: Vec<Vec<u8>>,

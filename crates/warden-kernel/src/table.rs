@@ -21,6 +21,7 @@ pub enum Stream<'a> {
 }
 
 /// One open descriptor.
+#[derive(Clone)]
 pub struct Descriptor {
     pub object: Object,
     /// Rights for operations on this descriptor.
@@ -134,7 +135,7 @@ impl Descriptor {
 pub const MAX_FDS: usize = 1 << 16;
 
 /// Descriptors by number. New descriptors take the lowest free number.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct FdTable {
     slots: Vec<Option<Descriptor>>,
     /// Lowest slot that may be free: everything below it is in use.

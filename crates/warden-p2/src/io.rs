@@ -133,7 +133,7 @@ impl Pending {
     }
 
     /// Waits until everything queued is sent (or failed).
-    fn wait_drained(&self) -> Result<(), Errno> {
+    pub fn wait_drained(&self) -> Result<(), Errno> {
         let mut st = self.lock();
         while st.error.is_none() && !st.data.is_empty() {
             st = self.drained.wait(st).unwrap_or_else(|e| e.into_inner());

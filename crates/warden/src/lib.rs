@@ -20,7 +20,10 @@
 pub mod cache;
 mod progress;
 mod sandbox;
+pub mod serve;
 
 pub use sandbox::{Exit, Limits, Outcome, Sandbox, SandboxBuilder};
+pub use serve::ServeOptions;
+pub use warden_http as http;
 pub use warden_kernel as kernel;
 pub use warden_kernel::fs::memory::MemoryFs;

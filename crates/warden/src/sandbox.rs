@@ -31,7 +31,9 @@ pub struct Limits {
 
 /// What a guest may touch, being assembled.
 pub struct SandboxBuilder {
+    serving: bool,
     kernel: Kernel,
+    http: Option<warden_http::WasiHttp>,
     cache_dir: Option<std::path::PathBuf>,
     preopens: Vec<(Arc<dyn Dir>, String)>,
     listeners: Vec<TcpListener>,
@@ -40,10 +42,11 @@ pub struct SandboxBuilder {
 
 /// A guest's grants, ready to run one program.
 pub struct Sandbox {
-    kernel: Kernel,
-    cache_dir: Option<std::path::PathBuf>,
-    limits: Limits,
-    engine: Engine,
+    pub(crate) kernel: Kernel,
+    pub(crate) http: Option<warden_http::WasiHttp>,
+    pub(crate) cache_dir: Option<std::path::PathBuf>,
+    pub(crate) limits: Limits,
+    pub(crate) engine: Engine,
 }
 
 /// How a run ended.
@@ -80,10 +83,26 @@ impl Outcome {
 
 /// The store's data: one kernel, seen by the p1 layer directly and by the
 /// p2 layer through its resource table.
-struct Host {
-    wasi: warden_p2::WasiP2,
+pub(crate) struct Host {
+    pub(crate) wasi: warden_p2::WasiP2,
     memory: Option<Memory>,
     limits: StoreLimits,
+    /// wasi:http grants, when HTTP is linked (`-S http`, `warden serve`).
+    pub(crate) http: Option<warden_http::WasiHttp>,
+}
+
+impl Host {
+    /// The view the wasi:http host functions use. Only called when HTTP is
+    /// linked, which needs `http` set.
+    pub(crate) fn http_view(&mut self) -> warden_http::HttpView<'_> {
+        warden_http::HttpView {
+            wasi: &mut self.wasi,
+            http: self
+                .http
+                .as_ref()
+                .expect("wasi:http is linked only into stores with HTTP grants"),
+        }
+    }
 }
 
 impl warden_p1::WasiP1View for Host {
@@ -98,7 +117,9 @@ impl warden_p1::WasiP1View for Host {
 impl Sandbox {
     pub fn builder() -> SandboxBuilder {
         SandboxBuilder {
+            serving: false,
             kernel: Kernel::new(),
+            http: None,
             cache_dir: crate::cache::default_dir(),
             preopens: Vec::new(),
             listeners: Vec::new(),
@@ -193,6 +214,25 @@ impl SandboxBuilder {
         self
     }
 
+    /// Links wasi:http (types and outgoing-handler) with these egress
+    /// grants; `extra_ca_files` are PEM files of extra trusted roots.
+    pub fn http(
+        mut self,
+        policy: warden_http::HttpPolicy,
+        extra_ca_files: &[std::path::PathBuf],
+    ) -> anyhow::Result<Self> {
+        let client = warden_http::client::Client::new(policy, extra_ca_files)?;
+        self.http = Some(warden_http::WasiHttp::new(Arc::new(client)));
+        Ok(self)
+    }
+
+    /// Prepares the engine for `Sandbox::serve`: many short instances, each
+    /// with its own wall-time limit.
+    pub fn for_serving(mut self) -> Self {
+        self.serving = true;
+        self
+    }
+
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
         self
@@ -222,12 +262,13 @@ impl SandboxBuilder {
         if self.limits.fuel.is_some() {
             config.consume_fuel(true);
         }
-        if self.limits.timeout.is_some() {
+        if self.limits.timeout.is_some() || self.serving {
             config.epoch_interruption(true);
         }
         let engine = Engine::new(&config)?;
         Ok(Sandbox {
             kernel: self.kernel,
+            http: self.http,
             cache_dir: self.cache_dir,
             limits: self.limits,
             engine,
@@ -290,7 +331,7 @@ impl Sandbox {
         };
         let mut linker: Linker<Host> = Linker::new(&self.engine);
         warden_p1::add_to_linker(&mut linker)?;
-        let mut store = new_store(&self.engine, &self.limits, self.kernel)?;
+        let mut store = new_store(&self.engine, &self.limits, self.kernel, None)?;
         for import in module.imports() {
             let known = linker.get_by_import(&mut store, &import).is_some();
             if !known {
@@ -351,25 +392,13 @@ impl Sandbox {
 }
 
 /// A store holding `kernel`, with `limits` applied.
-fn new_store(engine: &Engine, limits: &Limits, kernel: Kernel) -> anyhow::Result<Store<Host>> {
-    let mut store_limits = StoreLimitsBuilder::new();
-    if let Some(max) = limits.max_memory_size {
-        store_limits = store_limits.memory_size(max);
-    }
-    let wasi = warden_p2::WasiP2 {
-        kernel,
-        table: Default::default(),
-    };
-    let host = Host {
-        wasi,
-        memory: None,
-        limits: store_limits.build(),
-    };
-    let mut store = Store::new(engine, host);
-    store.limiter(|h| &mut h.limits);
-    if let Some(fuel) = limits.fuel {
-        store.set_fuel(fuel)?;
-    }
+fn new_store(
+    engine: &Engine,
+    limits: &Limits,
+    kernel: Kernel,
+    http: Option<warden_http::WasiHttp>,
+) -> anyhow::Result<Store<Host>> {
+    let mut store = new_store_untimed(engine, limits, kernel, http)?;
     if let Some(t) = limits.timeout {
         // Interrupts the guest at the next epoch check once `t` has passed.
         store.set_epoch_deadline(1);
@@ -382,25 +411,61 @@ fn new_store(engine: &Engine, limits: &Limits, kernel: Kernel) -> anyhow::Result
     Ok(store)
 }
 
+/// A store holding `kernel` with the memory and fuel limits applied; the
+/// caller arranges the wall-time limit.
+pub(crate) fn new_store_untimed(
+    engine: &Engine,
+    limits: &Limits,
+    kernel: Kernel,
+    http: Option<warden_http::WasiHttp>,
+) -> anyhow::Result<Store<Host>> {
+    let mut store_limits = StoreLimitsBuilder::new();
+    if let Some(max) = limits.max_memory_size {
+        store_limits = store_limits.memory_size(max);
+    }
+    let wasi = warden_p2::WasiP2 {
+        kernel,
+        table: Default::default(),
+    };
+    let host = Host {
+        wasi,
+        memory: None,
+        limits: store_limits.build(),
+        http,
+    };
+    let mut store = Store::new(engine, host);
+    store.limiter(|h| &mut h.limits);
+    if let Some(fuel) = limits.fuel {
+        store.set_fuel(fuel)?;
+    }
+    Ok(store)
+}
+
 impl Sandbox {
     /// Runs a component's `wasi:cli/run` export (any 0.2.x version).
     fn run_component(self, component: wasmtime::component::Component) -> anyhow::Result<Outcome> {
         use wasmtime::component::Linker as ComponentLinker;
         let mut linker: ComponentLinker<Host> = ComponentLinker::new(&self.engine);
         warden_p2::add_to_linker(&mut linker, |h| &mut h.wasi)?;
+        if self.http.is_some() {
+            warden_http::add_to_linker(&mut linker, Host::http_view)?;
+        }
         let run_export = component
             .component_type()
             .exports(&self.engine)
             .map(|(name, _)| name.to_owned())
             .find(|name| name.starts_with("wasi:cli/run@0.2."))
             .context("the component exports no `wasi:cli/run` interface (WASI 0.2), so it is not a command")?;
-        let mut store = new_store(&self.engine, &self.limits, self.kernel)?;
+        let mut store = new_store(&self.engine, &self.limits, self.kernel, self.http)?;
         let instance = match linker.instantiate(&mut store, &component) {
             Ok(i) => i,
             Err(e) => {
                 let msg = e.to_string();
                 if msg.contains("matching implementation was not found") || msg.contains("import") {
-                    bail!("{msg}; Warden provides wasi:cli, wasi:io, wasi:clocks, wasi:random, wasi:filesystem and wasi:sockets 0.2.x (wasi:http and WASI 0.3 are not available yet, so no flag provides them)");
+                    if msg.contains("wasi:http") {
+                        bail!("{msg}; wasi:http is linked only when granted: run with `-S http` (and `--allow-http HOST[:PORT]` for the destinations)");
+                    }
+                    bail!("{msg}; Warden provides wasi:cli, wasi:io, wasi:clocks, wasi:random, wasi:filesystem, wasi:sockets and (with -S http) wasi:http 0.2.x (WASI 0.3 is not available yet)");
                 }
                 return Ok(ended(e));
             }

@@ -1,0 +1,590 @@
+//! Bodies and futures: how bytes and late results cross between a guest's
+//! `wasi:io` streams and hyper.
+//!
+//! A body is a host pipe. The guest holds one end as an ordinary
+//! `warden-p2` stream, so reading, writing, `check-write` and `poll` work as
+//! for any pipe; a tokio task holds the other end and moves frames between
+//! it and hyper. A future is a [`Slot`]: a value and an eventfd that turns
+//! readable once the value is there, so it joins the same `poll(2)`.
+
+use crate::bindings::wasi::http::types::{
+    ErrorCode, HostFutureTrailers, HostIncomingBody, HostOutgoingBody,
+};
+use crate::fields::Fields;
+use crate::HttpView;
+use bytes::Bytes;
+use http_body::{Body, Frame};
+use std::io::{IoSlice, IoSliceMut};
+use std::os::fd::{BorrowedFd, OwnedFd};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::{mpsc, oneshot};
+use warden_kernel::fs::host::HostFile;
+use warden_kernel::fs::File;
+use warden_kernel::types::{Advice, FdFlags, FileType, Filestat, SetTime, Whence};
+use warden_kernel::{Errno, Result as KResult};
+use warden_p2::io::{InputStream, OutputStream, Pending, Pollable};
+use wasmtime::component::Resource;
+
+/// Header fields as the host keeps them: lower-case names, in order.
+pub type FieldList = Vec<(String, Vec<u8>)>;
+
+/// How much of a body the host reads ahead of the guest (one pipe buffer
+/// plus one frame).
+const FRAME: usize = 64 << 10;
+
+/// After a guest stops reading a body, how much more the host drains to
+/// reach its trailers before giving up on the connection.
+const DRAIN_LIMIT: u64 = 256 << 10;
+
+// ---------------------------------------------------------------------------
+// Slots: values that arrive later, pollable through an eventfd.
+
+/// A value filled once by the host, taken once by the guest.
+pub struct Slot<T> {
+    value: Mutex<SlotState<T>>,
+    /// Readable once the value is there (never read: it stays ready).
+    ready: Arc<HostFile>,
+}
+
+enum SlotState<T> {
+    Empty,
+    Full(T),
+    Taken,
+}
+
+impl<T> Slot<T> {
+    pub fn new() -> std::io::Result<Arc<Slot<T>>> {
+        use rustix::event::{eventfd, EventfdFlags};
+        let fd = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)?;
+        Ok(Arc::new(Slot {
+            value: Mutex::new(SlotState::Empty),
+            ready: Arc::new(HostFile::new(fd, FileType::Unknown)),
+        }))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, SlotState<T>> {
+        self.value.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Fills the slot (the first fill wins) and wakes whoever polls it.
+    pub fn fill(&self, v: T) {
+        let mut st = self.lock();
+        if matches!(*st, SlotState::Empty) {
+            *st = SlotState::Full(v);
+            if let Some(fd) = self.ready.host_fd() {
+                let _ = rustix::io::write(fd, &1u64.to_ne_bytes());
+            }
+        }
+    }
+
+    /// `None`: not there yet; `Some(None)`: already taken.
+    pub fn take(&self) -> Option<Option<T>> {
+        let mut st = self.lock();
+        match std::mem::replace(&mut *st, SlotState::Taken) {
+            SlotState::Empty => {
+                *st = SlotState::Empty;
+                None
+            }
+            SlotState::Full(v) => Some(Some(v)),
+            SlotState::Taken => Some(None),
+        }
+    }
+
+    pub fn pollable(&self) -> Pollable {
+        Pollable::Host {
+            file: self.ready.clone(),
+            read: true,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The guest's end of a body pipe.
+
+/// One end of a body pipe as a kernel file: counts the bytes through it,
+/// and reports at end of data the failure the host side recorded (a
+/// timeout, a reset), so a truncated body never looks complete.
+pub struct BodyPipe {
+    end: HostFile,
+    count: AtomicU64,
+    failure: Mutex<Option<Errno>>,
+}
+
+impl BodyPipe {
+    fn new(fd: OwnedFd) -> Arc<BodyPipe> {
+        Arc::new(BodyPipe {
+            end: HostFile::new(fd, FileType::Unknown),
+            count: AtomicU64::new(0),
+            failure: Mutex::new(None),
+        })
+    }
+
+    pub fn count(&self) -> u64 {
+        self.count.load(Ordering::Relaxed)
+    }
+
+    fn fail(&self, e: Errno) {
+        *self.failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
+    }
+}
+
+impl File for BodyPipe {
+    fn filetype(&self) -> FileType {
+        FileType::Unknown
+    }
+    fn read(&self, bufs: &mut [IoSliceMut<'_>]) -> KResult<usize> {
+        let n = self.end.read(bufs)?;
+        if n == 0 && bufs.iter().any(|b| !b.is_empty()) {
+            if let Some(e) = *self.failure.lock().unwrap_or_else(|e| e.into_inner()) {
+                return Err(e);
+            }
+        }
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+    fn write(&self, bufs: &[IoSlice<'_>]) -> KResult<usize> {
+        let n = self.end.write(bufs)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+    fn pread(&self, _: &mut [IoSliceMut<'_>], _: u64) -> KResult<usize> {
+        Err(Errno::Spipe)
+    }
+    fn pwrite(&self, _: &[IoSlice<'_>], _: u64) -> KResult<usize> {
+        Err(Errno::Spipe)
+    }
+    fn seek(&self, _: i64, _: Whence) -> KResult<u64> {
+        Err(Errno::Spipe)
+    }
+    fn stat(&self) -> KResult<Filestat> {
+        self.end.stat()
+    }
+    fn set_size(&self, _: u64) -> KResult<()> {
+        Err(Errno::Inval)
+    }
+    fn allocate(&self, _: u64, _: u64) -> KResult<()> {
+        Err(Errno::Spipe)
+    }
+    fn advise(&self, _: u64, _: u64, _: Advice) -> KResult<()> {
+        Ok(())
+    }
+    fn set_times(&self, _: SetTime, _: SetTime) -> KResult<()> {
+        Err(Errno::Notsup)
+    }
+    fn sync(&self) -> KResult<()> {
+        Ok(())
+    }
+    fn datasync(&self) -> KResult<()> {
+        Ok(())
+    }
+    fn fdflags(&self) -> KResult<FdFlags> {
+        self.end.fdflags()
+    }
+    fn set_fdflags(&self, _: FdFlags) -> KResult<()> {
+        Err(Errno::Notsup)
+    }
+    fn host_fd(&self) -> Option<BorrowedFd<'_>> {
+        self.end.host_fd()
+    }
+    fn readable_bytes(&self) -> KResult<u64> {
+        self.end.readable_bytes()
+    }
+}
+
+fn pipe() -> std::io::Result<(OwnedFd, OwnedFd)> {
+    Ok(rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?)
+}
+
+// ---------------------------------------------------------------------------
+// Incoming bodies: hyper → pipe → guest.
+
+/// What the trailers future resolves to.
+pub type TrailersResult = Result<Option<FieldList>, ErrorCode>;
+
+/// An `incoming-body`: the guest's read end and the trailers to come.
+pub struct IncomingBody {
+    reader: Arc<BodyPipe>,
+    stream_given: bool,
+    trailers: Arc<Slot<TrailersResult>>,
+}
+
+/// How the pump reading a host body ends a failed read.
+pub trait BodyErrorCode {
+    fn error_code(&self) -> ErrorCode;
+}
+
+impl BodyErrorCode for hyper::Error {
+    fn error_code(&self) -> ErrorCode {
+        crate::client::hyper_error_code(self)
+    }
+}
+
+impl IncomingBody {
+    /// Starts moving `body` into a pipe the guest reads. `between_bytes`
+    /// bounds each wait for a frame; `limit` the bytes accepted (more is an
+    /// error with `too_big(limit)`). `done` runs when the body has ended
+    /// cleanly (to return a connection to its pool).
+    pub fn spawn<B>(
+        body: B,
+        between_bytes: Duration,
+        limit: Option<(u64, fn(u64) -> ErrorCode)>,
+        done: Option<Box<dyn FnOnce() + Send>>,
+    ) -> std::io::Result<IncomingBody>
+    where
+        B: Body<Data = Bytes> + Send + Unpin + 'static,
+        B::Error: BodyErrorCode + Send,
+    {
+        let (rx, tx) = pipe()?;
+        let reader = BodyPipe::new(rx);
+        let trailers = Slot::new()?;
+        let (r, t) = (reader.clone(), trailers.clone());
+        crate::client::runtime().spawn(async move {
+            let mut tx = tokio::net::unix::pipe::Sender::from_owned_fd(tx).ok();
+            let outcome = match tx {
+                Some(_) => pump_in(body, &mut tx, between_bytes, limit).await,
+                None => Err((Errno::Io, ErrorCode::InternalError(Some("pipe".into())))),
+            };
+            match outcome {
+                Ok(tr) => {
+                    t.fill(Ok(tr));
+                    if let Some(done) = done {
+                        done();
+                    }
+                }
+                Err((errno, code)) => {
+                    r.fail(errno);
+                    t.fill(Err(code));
+                }
+            }
+            // Only now, with any failure recorded, does the guest see the
+            // end of the pipe.
+            drop(tx);
+        });
+        Ok(IncomingBody {
+            reader,
+            stream_given: false,
+            trailers,
+        })
+    }
+
+    /// A body with no bytes and no trailers.
+    pub fn empty() -> std::io::Result<IncomingBody> {
+        IncomingBody::spawn(
+            http_body_util::Empty::<Bytes>::new(),
+            Duration::from_secs(1),
+            None,
+            None,
+        )
+    }
+}
+
+impl BodyErrorCode for std::convert::Infallible {
+    fn error_code(&self) -> ErrorCode {
+        match *self {}
+    }
+}
+
+/// Moves frames of `body` into the pipe `tx`. Ends with the trailers, or
+/// the errno the guest's read reports and the error code the trailers
+/// future gives.
+async fn pump_in<B>(
+    mut body: B,
+    tx: &mut Option<tokio::net::unix::pipe::Sender>,
+    between_bytes: Duration,
+    limit: Option<(u64, fn(u64) -> ErrorCode)>,
+) -> Result<Option<FieldList>, (Errno, ErrorCode)>
+where
+    B: Body<Data = Bytes> + Send + Unpin + 'static,
+    B::Error: BodyErrorCode,
+{
+    use http_body_util::BodyExt;
+    let mut total: u64 = 0;
+    let mut drained: u64 = 0;
+    loop {
+        let frame = match tokio::time::timeout(between_bytes, body.frame()).await {
+            Err(_) => return Err((Errno::Timedout, ErrorCode::ConnectionReadTimeout)),
+            Ok(None) => return Ok(None),
+            Ok(Some(Err(e))) => {
+                let code = e.error_code();
+                return Err((Errno::Connreset, code));
+            }
+            Ok(Some(Ok(f))) => f,
+        };
+        match frame.into_data() {
+            Ok(data) => {
+                total += data.len() as u64;
+                if let Some((max, too_big)) = limit {
+                    if total > max {
+                        return Err((Errno::Fbig, too_big(max)));
+                    }
+                }
+                match tx.as_mut() {
+                    Some(sender) => {
+                        if sender.write_all(&data).await.is_err() {
+                            // The guest stopped reading: drain to the
+                            // trailers, within reason.
+                            *tx = None;
+                        }
+                    }
+                    None => {
+                        drained += data.len() as u64;
+                        if drained > DRAIN_LIMIT {
+                            return Err((Errno::Pipe, ErrorCode::ConnectionTerminated));
+                        }
+                    }
+                }
+            }
+            Err(frame) => {
+                if let Ok(map) = frame.into_trailers() {
+                    return Ok(Some(crate::fields::from_header_map(&map)));
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Outgoing bodies: guest → pipe → hyper.
+
+/// The error a host body ends with, carrying the WASI error code.
+#[derive(Debug, thiserror::Error)]
+#[error("body failed: {0:?}")]
+pub struct BodyError(pub ErrorCode);
+
+/// A body hyper sends: frames from the task reading the guest's pipe.
+pub struct ChannelBody {
+    rx: mpsc::Receiver<Result<Frame<Bytes>, BodyError>>,
+    size: Option<u64>,
+}
+
+impl ChannelBody {
+    pub fn empty() -> ChannelBody {
+        let (_, rx) = mpsc::channel(1);
+        ChannelBody { rx, size: Some(0) }
+    }
+}
+
+impl Body for ChannelBody {
+    type Data = Bytes;
+    type Error = BodyError;
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
+        self.rx.poll_recv(cx)
+    }
+    fn size_hint(&self) -> http_body::SizeHint {
+        match self.size {
+            Some(n) => http_body::SizeHint::with_exact(n),
+            None => http_body::SizeHint::default(),
+        }
+    }
+}
+
+/// How the guest ended an outgoing body: trailers, or an error.
+type Finish = Result<Option<FieldList>, ErrorCode>;
+
+/// An `outgoing-body`.
+pub struct OutgoingBody {
+    writer: Arc<BodyPipe>,
+    pending: Arc<Pending>,
+    stream_given: bool,
+    content_length: Option<u64>,
+    finish: Option<oneshot::Sender<Finish>>,
+}
+
+impl OutgoingBody {
+    /// A body the guest writes, and the host body hyper sends.
+    pub fn new(content_length: Option<u64>) -> std::io::Result<(OutgoingBody, ChannelBody)> {
+        let (rx, tx) = pipe()?;
+        // `write` on a wasi:io stream never blocks: the guest's end is
+        // non-blocking and what it refuses waits in `Pending`.
+        rustix::fs::fcntl_setfl(&tx, rustix::fs::OFlags::NONBLOCK)?;
+        let (frames_tx, frames_rx) = mpsc::channel(2);
+        let (finish_tx, finish_rx) = oneshot::channel();
+        crate::client::runtime().spawn(pump_out(rx, frames_tx, finish_rx));
+        Ok((
+            OutgoingBody {
+                writer: BodyPipe::new(tx),
+                pending: Arc::new(Pending::default()),
+                stream_given: false,
+                content_length,
+                finish: Some(finish_tx),
+            },
+            ChannelBody {
+                rx: frames_rx,
+                size: content_length,
+            },
+        ))
+    }
+}
+
+/// Reads the guest's pipe into frames; at its end sends the trailers the
+/// guest finished with, or fails the body if it did not finish.
+async fn pump_out(
+    rx: OwnedFd,
+    frames: mpsc::Sender<Result<Frame<Bytes>, BodyError>>,
+    finish: oneshot::Receiver<Finish>,
+) {
+    let mut rx = match tokio::net::unix::pipe::Receiver::from_owned_fd(rx) {
+        Ok(rx) => rx,
+        Err(_) => return,
+    };
+    let mut buf = vec![0u8; FRAME];
+    loop {
+        match rx.read(&mut buf).await {
+            Ok(0) => break,
+            Ok(n) => {
+                if frames
+                    .send(Ok(Frame::data(Bytes::copy_from_slice(&buf[..n]))))
+                    .await
+                    .is_err()
+                {
+                    return; // hyper dropped the body: the request ended.
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    let last = match finish.await {
+        Ok(Ok(Some(trailers))) => {
+            Some(Ok(Frame::trailers(crate::fields::to_header_map(&trailers))))
+        }
+        Ok(Ok(None)) => None,
+        Ok(Err(code)) => Some(Err(BodyError(code))),
+        // Dropped without `finish`: the body is incomplete.
+        Err(_) => Some(Err(BodyError(ErrorCode::HttpRequestBodySize(None)))),
+    };
+    if let Some(last) = last {
+        let _ = frames.send(last).await;
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The guest-facing resources.
+
+impl HostIncomingBody for HttpView<'_> {
+    fn stream(
+        &mut self,
+        b: Resource<IncomingBody>,
+    ) -> wasmtime::Result<Result<Resource<InputStream>, ()>> {
+        let body = self.wasi.table.get_mut(&b)?;
+        if body.stream_given {
+            return Ok(Err(()));
+        }
+        body.stream_given = true;
+        let file: Arc<dyn File> = body.reader.clone();
+        Ok(Ok(self.wasi.push_input(InputStream::Stream(file))?))
+    }
+
+    fn finish(&mut self, b: Resource<IncomingBody>) -> wasmtime::Result<Resource<FutureTrailers>> {
+        let body = self.wasi.table.delete(b)?;
+        Ok(self.wasi.table.push(FutureTrailers {
+            slot: body.trailers,
+        })?)
+    }
+
+    fn drop(&mut self, b: Resource<IncomingBody>) -> wasmtime::Result<()> {
+        self.wasi.table.delete(b)?;
+        Ok(())
+    }
+}
+
+/// A `future-trailers`.
+pub struct FutureTrailers {
+    slot: Arc<Slot<TrailersResult>>,
+}
+
+impl HostFutureTrailers for HttpView<'_> {
+    fn subscribe(&mut self, f: Resource<FutureTrailers>) -> wasmtime::Result<Resource<Pollable>> {
+        let p = self.wasi.table.get(&f)?.slot.pollable();
+        Ok(self.wasi.table.push(p)?)
+    }
+
+    fn get(
+        &mut self,
+        f: Resource<FutureTrailers>,
+    ) -> wasmtime::Result<Option<Result<Result<Option<Resource<Fields>>, ErrorCode>, ()>>> {
+        let taken = self.wasi.table.get(&f)?.slot.take();
+        Ok(match taken {
+            None => None,
+            Some(None) => Some(Err(())),
+            Some(Some(Err(code))) => Some(Ok(Err(code))),
+            Some(Some(Ok(None))) => Some(Ok(Ok(None))),
+            Some(Some(Ok(Some(list)))) => {
+                Some(Ok(Ok(Some(self.push_fields(Fields::immutable(list))?))))
+            }
+        })
+    }
+
+    fn drop(&mut self, f: Resource<FutureTrailers>) -> wasmtime::Result<()> {
+        self.wasi.table.delete(f)?;
+        Ok(())
+    }
+}
+
+impl HostOutgoingBody for HttpView<'_> {
+    fn write(
+        &mut self,
+        b: Resource<OutgoingBody>,
+    ) -> wasmtime::Result<Result<Resource<OutputStream>, ()>> {
+        let body = self.wasi.table.get_mut(&b)?;
+        if body.stream_given {
+            return Ok(Err(()));
+        }
+        body.stream_given = true;
+        let stream = OutputStream::Stream {
+            file: body.writer.clone(),
+            pending: body.pending.clone(),
+        };
+        Ok(Ok(self.wasi.push_output(stream)?))
+    }
+
+    fn finish(
+        &mut self,
+        b: Resource<OutgoingBody>,
+        trailers: Option<Resource<Fields>>,
+    ) -> wasmtime::Result<Result<(), ErrorCode>> {
+        let trailers = match trailers {
+            Some(t) => Some(self.take_fields(t)?),
+            None => None,
+        };
+        let mut body = self.wasi.table.delete(b)?;
+        // What the guest wrote must reach the pipe before it closes.
+        let drained = body.pending.wait_drained();
+        // The stream child must be gone (WIT); the flusher thread may hold
+        // the pipe for an instant after draining.
+        let mut spins = 0;
+        while Arc::strong_count(&body.writer) > 1 {
+            if spins > 1000 {
+                wasmtime::bail!(
+                    "outgoing-body.finish called while its output-stream is still alive (drop the stream first)"
+                );
+            }
+            spins += 1;
+            std::thread::sleep(Duration::from_micros(50));
+        }
+        let finish = body.finish.take().expect("finish is sent once");
+        let written = body.writer.count();
+        let result = match (drained, body.content_length) {
+            (Err(_), _) => Err(ErrorCode::ConnectionTerminated),
+            (Ok(()), Some(n)) if n != written => Err(ErrorCode::HttpRequestBodySize(Some(written))),
+            (Ok(()), _) => Ok(()),
+        };
+        let _ = finish.send(result.clone().map(|()| trailers));
+        // Dropping `body` closes the guest's end: the host sees the end.
+        Ok(result)
+    }
+
+    fn drop(&mut self, b: Resource<OutgoingBody>) -> wasmtime::Result<()> {
+        // Without `finish` the body is incomplete: the pump fails it when
+        // `finish` (the oneshot) is dropped here.
+        self.wasi.table.delete(b)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,371 @@
+//! `warden serve`: an HTTP server that hands every request to a fresh
+//! instance of a `wasi:http/proxy` component.
+//!
+//! hyper (HTTP/1.1 and h2c on one port) runs on the shared tokio runtime;
+//! each request is instantiated from one `InstancePre` and run on a blocking
+//! worker thread, so guests run on all cores and a slow guest never holds up
+//! the event loop. A ticker advances the engine's epoch every
+//! [`TICK`]; each store's deadline is its request timeout in ticks.
+
+use crate::cache::{compile_cached, Compiled};
+use crate::sandbox::{new_store_untimed, Host, Sandbox};
+use anyhow::{bail, Context as _};
+use bytes::Bytes;
+use http_body_util::{combinators::BoxBody, BodyExt, Full};
+use hyper::body::Incoming;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use warden_http::bindings::wasi::http::types::ErrorCode;
+use warden_http::server::{prepare, RequestLimits};
+use warden_http::types::{IncomingRequest, ResponseOutparam};
+use wasmtime::component::{Component, InstancePre, Linker, Resource};
+
+/// How often the epoch advances: the resolution of request timeouts.
+pub const TICK: Duration = Duration::from_millis(10);
+
+/// Settings of `warden serve`.
+#[derive(Clone, Debug)]
+pub struct ServeOptions {
+    pub addr: SocketAddr,
+    /// Most bytes of request body (more: 413).
+    pub max_body_size: u64,
+    /// Most bytes of request head (more: 431).
+    pub max_header_size: usize,
+    /// Wall time one request may take in the guest (more: 504).
+    pub request_timeout: Duration,
+    /// How long a graceful shutdown waits for requests in flight.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            addr: "0.0.0.0:8080".parse().expect("a valid address"),
+            max_body_size: 64 << 20,
+            max_header_size: 64 << 10,
+            request_timeout: Duration::from_secs(60),
+            shutdown_grace: Duration::from_secs(30),
+        }
+    }
+}
+
+type ResponseBody = BoxBody<Bytes, Box<dyn std::error::Error + Send + Sync>>;
+
+/// Everything a request needs, shared by all of them.
+struct Shared {
+    sandbox_kernel: warden_kernel::Kernel,
+    http: warden_http::WasiHttp,
+    engine: wasmtime::Engine,
+    limits: crate::Limits,
+    pre: InstancePre<Host>,
+    /// Export index path of `wasi:http/incoming-handler@0.2.x#handle`.
+    handler: String,
+    options: ServeOptions,
+    next_id: AtomicU64,
+}
+
+fn text(status: u16, body: &str) -> http::Response<ResponseBody> {
+    let mut r = http::Response::new(
+        Full::new(Bytes::from(body.to_owned()))
+            .map_err(|never| match never {})
+            .boxed(),
+    );
+    *r.status_mut() =
+        http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    r.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
+}
+
+impl Sandbox {
+    /// Serves `bytes` (a `wasi:http/proxy` component) on `options.addr`
+    /// until SIGINT or SIGTERM. `ready` is called with the bound address
+    /// once the server listens.
+    pub fn serve(
+        self,
+        bytes: &[u8],
+        options: ServeOptions,
+        ready: impl FnOnce(SocketAddr),
+    ) -> anyhow::Result<()> {
+        let component = match compile_cached(&self.engine, bytes, self.cache_dir.as_deref())? {
+            Compiled::Component(c) => c,
+            Compiled::Module(_) => bail!(
+                "`warden serve` runs components of the wasi:http/proxy world; this is a core module"
+            ),
+        };
+        let handler = find_handler(&self.engine, &component)?;
+        let http = match self.http.clone() {
+            Some(h) => h,
+            None => warden_http::WasiHttp::new(Arc::new(warden_http::client::Client::new(
+                Default::default(),
+                &[],
+            )?)),
+        };
+        let mut linker: Linker<Host> = Linker::new(&self.engine);
+        warden_p2::add_to_linker(&mut linker, |h| &mut h.wasi)?;
+        warden_http::add_to_linker(&mut linker, Host::http_view)?;
+        let pre = linker.instantiate_pre(&component).map_err(|e| {
+            anyhow::anyhow!("{e}; Warden serves components that import wasi:http, wasi:cli, wasi:io, wasi:clocks, wasi:random, wasi:filesystem and wasi:sockets 0.2.x")
+        })?;
+        let shared = Arc::new(Shared {
+            sandbox_kernel: self.kernel,
+            http,
+            engine: self.engine.clone(),
+            limits: self.limits,
+            pre,
+            handler,
+            options: options.clone(),
+            next_id: AtomicU64::new(1),
+        });
+        let engine = self.engine.clone();
+        std::thread::Builder::new()
+            .name("warden-epoch".into())
+            .spawn(move || loop {
+                std::thread::sleep(TICK);
+                engine.increment_epoch();
+            })?;
+        let rt = warden_http::client::runtime();
+        let listener = std::net::TcpListener::bind(options.addr)
+            .with_context(|| format!("cannot listen on {}", options.addr))?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener)?;
+            ready(addr);
+            accept_loop(listener, shared).await
+        })
+    }
+}
+
+/// The name of the component's `wasi:http/incoming-handler@0.2.x` export.
+fn find_handler(engine: &wasmtime::Engine, component: &Component) -> anyhow::Result<String> {
+    component
+        .component_type()
+        .exports(engine)
+        .map(|(name, _)| name.to_owned())
+        .find(|name| name.starts_with("wasi:http/incoming-handler@0.2."))
+        .context("the component exports no `wasi:http/incoming-handler` interface (WASI 0.2): it is not a wasi:http/proxy component")
+}
+
+async fn accept_loop(listener: tokio::net::TcpListener, shared: Arc<Shared>) -> anyhow::Result<()> {
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .keep_alive(true)
+        .max_buf_size(shared.options.max_header_size.max(8192))
+        .header_read_timeout(Duration::from_secs(30));
+    builder
+        .http2()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .max_header_list_size(shared.options.max_header_size.min(u32::MAX as usize) as u32);
+    loop {
+        let (stream, peer) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::warn!(target: "warden::serve", "accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+            _ = sigint.recv() => break,
+            _ = sigterm.recv() => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let shared = shared.clone();
+        let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
+            let shared = shared.clone();
+            async move { Ok::<_, std::convert::Infallible>(handle(shared, req, peer).await) }
+        });
+        let conn = builder
+            .serve_connection(TokioIo::new(stream), service)
+            .into_owned();
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(target: "warden::serve", "connection from {peer}: {e}");
+            }
+        });
+    }
+    drop(listener);
+    tracing::info!(target: "warden::serve", "shutting down: finishing requests in flight");
+    let grace = shared.options.shutdown_grace;
+    if tokio::time::timeout(grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(target: "warden::serve", "requests still running after {grace:?}; stopping anyway");
+    }
+    Ok(())
+}
+
+/// Answers one request: runs the guest on a worker thread and waits for the
+/// response it sets.
+async fn handle(
+    shared: Arc<Shared>,
+    req: http::Request<Incoming>,
+    peer: SocketAddr,
+) -> http::Response<ResponseBody> {
+    let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
+    let start = Instant::now();
+    let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+    let response = respond(&shared, req, id).await;
+    tracing::info!(
+        target: "warden::serve",
+        "request {id} {peer} {method} {path} -> {} in {:.1} ms",
+        response.status().as_u16(),
+        start.elapsed().as_secs_f64() * 1e3
+    );
+    response
+}
+
+async fn respond(
+    shared: &Arc<Shared>,
+    req: http::Request<Incoming>,
+    id: u64,
+) -> http::Response<ResponseBody> {
+    let max_body = shared.options.max_body_size;
+    let declared = req
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max_body) {
+        return text(413, "request body too large\n");
+    }
+    let limits = RequestLimits {
+        max_body,
+        between_bytes: Duration::from_secs(30),
+    };
+    let (prepared, rx) = match prepare(req, limits) {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!(target: "warden::serve", "request {id}: cannot prepare the request: {e}");
+            return text(500, "internal error\n");
+        }
+    };
+    let worker = {
+        let shared = shared.clone();
+        tokio::task::spawn_blocking(move || run_guest(&shared, prepared, id))
+    };
+    // The response arrives when the guest sets it, usually before it
+    // returns (it may go on writing the body).
+    let outcome = rx.await;
+    match outcome {
+        Ok(Ok(resp)) => {
+            let (parts, body) = resp.into_parts();
+            let body = body
+                .map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)
+                .boxed();
+            http::Response::from_parts(parts, body)
+        }
+        Ok(Err(code)) => {
+            tracing::warn!(target: "warden::serve", "request {id}: the guest answered with error {code:?}");
+            text(
+                error_status(&code),
+                "the component answered with an error\n",
+            )
+        }
+        Err(_) => {
+            // The guest ended without setting a response: why?
+            match worker.await {
+                Ok(GuestEnd::TimedOut) => {
+                    tracing::warn!(target: "warden::serve", "request {id}: timed out after {:?}", shared.options.request_timeout);
+                    text(504, "the component took too long\n")
+                }
+                Ok(GuestEnd::Trapped(e)) => {
+                    tracing::error!(target: "warden::serve", "request {id}: the component trapped: {e:?}");
+                    text(500, "the component failed\n")
+                }
+                Ok(GuestEnd::Returned) => {
+                    tracing::warn!(target: "warden::serve", "request {id}: the component returned without setting a response");
+                    text(500, "the component set no response\n")
+                }
+                Err(e) => {
+                    tracing::error!(target: "warden::serve", "request {id}: worker failed: {e}");
+                    text(500, "internal error\n")
+                }
+            }
+        }
+    }
+}
+
+fn error_status(code: &ErrorCode) -> u16 {
+    match code {
+        ErrorCode::HttpRequestBodySize(_) => 413,
+        ErrorCode::HttpRequestHeaderSectionSize(_) | ErrorCode::HttpRequestHeaderSize(_) => 431,
+        ErrorCode::HttpRequestUriTooLong => 414,
+        ErrorCode::HttpRequestMethodInvalid
+        | ErrorCode::HttpRequestUriInvalid
+        | ErrorCode::HttpProtocolError => 400,
+        ErrorCode::HttpRequestLengthRequired => 411,
+        ErrorCode::HttpRequestDenied => 403,
+        ErrorCode::ConnectionReadTimeout
+        | ErrorCode::ConnectionTimeout
+        | ErrorCode::HttpResponseTimeout => 504,
+        ErrorCode::ConnectionRefused
+        | ErrorCode::DnsError(_)
+        | ErrorCode::DnsTimeout
+        | ErrorCode::DestinationNotFound => 502,
+        _ => 500,
+    }
+}
+
+enum GuestEnd {
+    Returned,
+    TimedOut,
+    Trapped(anyhow::Error),
+}
+
+/// Instantiates the component for one request and calls its handler.
+fn run_guest(shared: &Shared, prepared: warden_http::server::PreparedRequest, id: u64) -> GuestEnd {
+    let result = (|| -> anyhow::Result<()> {
+        let mut store = new_store_untimed(
+            &shared.engine,
+            &shared.limits,
+            shared.sandbox_kernel.clone(),
+            Some(shared.http.clone()),
+        )?;
+        let ticks = (shared.options.request_timeout.as_millis() / TICK.as_millis()).max(1) as u64;
+        store.set_epoch_deadline(ticks);
+        let instance = shared.pre.instantiate(&mut store)?;
+        let iface = instance
+            .get_export_index(&mut store, None, &shared.handler)
+            .context("the handler export disappeared")?;
+        let func = instance
+            .get_export_index(&mut store, Some(&iface), "handle")
+            .with_context(|| format!("`{}` has no `handle` function", shared.handler))?;
+        let handle = instance
+            .get_typed_func::<(Resource<IncomingRequest>, Resource<ResponseOutparam>), ()>(
+                &mut store, &func,
+            )
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("`{}#handle` has the wrong type", shared.handler))?;
+        let (req, out) = store.data_mut().http_view().push_request(prepared)?;
+        handle.call(&mut store, (req, out))?;
+        Ok(())
+    })();
+    match result {
+        Ok(()) => GuestEnd::Returned,
+        Err(e) => {
+            if matches!(
+                e.downcast_ref::<wasmtime::Trap>(),
+                Some(wasmtime::Trap::Interrupt)
+            ) {
+                GuestEnd::TimedOut
+            } else {
+                tracing::debug!(target: "warden::serve", "request {id}: {e:?}");
+                GuestEnd::Trapped(e)
+            }
+        }
+    }
+}
