@@ -602,6 +602,111 @@ fn hello_and_status_routes() {
 }
 
 #[test]
+fn access_log_line_names_id_method_path_status_bytes_and_duration() {
+    let _g = shared();
+    let srv = Server::start(&[]);
+    let mut c = srv.conn();
+    // Requests 1..=12, then request 13 echoes 4321 bytes.
+    for _ in 0..12 {
+        assert_eq!(c.request("GET", "/hello", &[], b"").status, 200);
+    }
+    let body = vec![b'e'; 4321];
+    let r = c.request("POST", "/echo", &[], &body);
+    assert_eq!((r.status, r.body.len()), (200, 4321));
+    let found = srv.wait_stderr_line(Duration::from_secs(5), |l| {
+        let t: Vec<&str> = tokens(l).collect();
+        let has = |w: &str| t.contains(&w);
+        l.contains("POST")
+            && l.contains("/echo")
+            && has("13")
+            && has("200")
+            && has("4321")
+            && ["ms", "us", "s", "ns"].iter().any(|u| has(u))
+    });
+    assert!(
+        found,
+        "no access-log line with id 13, POST, /echo, 200, 4321 bytes and a duration \
+         (docs/http.md: \"id, method, path, status, bytes, duration\"):\n{}",
+        srv.stderr()
+    );
+}
+
+#[test]
+fn every_request_gets_a_fresh_instance() {
+    let _g = shared();
+    let srv = Server::start(&[]);
+    let mut c = srv.conn();
+    for i in 0..5 {
+        let r = c.request("GET", "/count", &[], b"");
+        assert_eq!(
+            (r.status, r.text().as_str()),
+            (200, "1\n"),
+            "request {i} on one connection"
+        );
+    }
+    let addr = srv.addr;
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            std::thread::spawn(move || Conn::open(addr).request("GET", "/count", &[], b"").text())
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(h.join().unwrap(), "1\n", "parallel requests");
+    }
+}
+
+#[test]
+fn max_memory_size_caps_each_instance() {
+    let _g = shared();
+    const MIB: usize = 1 << 20;
+    let srv = Server::start(&["-W", &format!("max-memory-size={}", 16 * MIB)]);
+    let r = srv.get(&format!("/alloc/{}", 32 * MIB));
+    assert_eq!(
+        r.status,
+        507,
+        "32 MiB under -W max-memory-size=16MiB: {}",
+        r.text()
+    );
+    // Per instance: 8 MiB fits every time, it does not add up.
+    for i in 0..3 {
+        let r = srv.get(&format!("/alloc/{}", 8 * MIB));
+        assert_eq!(r.status, 200, "8 MiB, request {i}: {}", r.text());
+    }
+    drop(srv);
+    let srv = Server::start(&[]);
+    let r = srv.get(&format!("/alloc/{}", 32 * MIB));
+    assert_eq!(r.status, 200, "32 MiB without a limit: {}", r.text());
+}
+
+#[test]
+fn serving_something_that_is_not_a_proxy_component_fails_at_start() {
+    let _g = shared();
+    let dir = tempdir();
+    let text = dir.path().join("not-wasm.wasm");
+    std::fs::write(&text, "hello").unwrap();
+    let command = guest_p2("p2-v020");
+    for file in [text, command] {
+        let out = Warden::new()
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .arg(&file)
+            .timeout(Duration::from_secs(60))
+            .output();
+        assert!(!out.timed_out, "{}: {}", file.display(), out.describe());
+        assert_eq!(out.code, Some(1), "{}: {}", file.display(), out.describe());
+        assert!(
+            !out.stderr.contains("Serving HTTP on"),
+            "{}",
+            out.describe()
+        );
+        assert!(
+            !out.stderr.trim().is_empty(),
+            "no reason given: {}",
+            out.describe()
+        );
+    }
+}
+
+#[test]
 fn headers_route_shows_request_without_forbidden_headers() {
     let _g = shared();
     let srv = Server::start(&[]);
@@ -924,6 +1029,18 @@ fn h2c_prior_knowledge() {
         .complete();
         assert_eq!((r.status, r.body.len()), (200, 300000));
 
+        // A request body beyond the initial 64 KiB flow-control window.
+        let big: Vec<u8> = (0..(3usize << 20) + 5).map(|i| (i % 253) as u8).collect();
+        let r = h2_request(&client, "POST", &format!("{base}/echo"), &[], &big, None)
+            .await
+            .complete();
+        assert_eq!(r.status, 200);
+        assert!(
+            r.body == big,
+            "3 MiB echoed over h2 differ ({} bytes back)",
+            r.body.len()
+        );
+
         // Streams on one connection run concurrently.
         let t0 = Instant::now();
         let mut tasks = Vec::new();
@@ -1245,6 +1362,56 @@ fn busy_loop_hits_the_request_timeout_504() {
     check_timeout_504(&["-W", "timeout=1s"]);
 }
 
+/// The timeout is wall time: it also ends a guest that is blocked in a host
+/// call (a clock wait, a read of a request body that stalls), not only one
+/// that computes.
+#[test]
+fn request_timeout_also_ends_a_guest_blocked_in_a_wait() {
+    let _g = shared();
+    let srv = Server::start(&["--request-timeout", "1s"]);
+    let mut failures = Vec::new();
+
+    let t0 = Instant::now();
+    let r = srv.get("/sleep/5000");
+    let took = t0.elapsed();
+    if r.status != 504 || took > Duration::from_secs(3) {
+        failures.push(format!(
+            "GET /sleep/5000 with --request-timeout 1s: expected 504 after ~1 s, got {} after {took:?}",
+            r.status
+        ));
+    }
+
+    let mut c = srv.conn();
+    c.read_timeout(Duration::from_secs(6));
+    let t0 = Instant::now();
+    c.send(&request_bytes(
+        "POST",
+        "/consume",
+        &[("Content-Length", "100")],
+        b"",
+    ));
+    c.send(&[b'y'; 10]);
+    match c.read_head() {
+        Ok((status, _)) if status == 504 && t0.elapsed() < Duration::from_secs(3) => {}
+        Ok((status, _)) => failures.push(format!(
+            "POST /consume whose body stalls after 10 of 100 bytes, --request-timeout 1s: \
+             expected 504 after ~1 s, got {status} after {:?}",
+            t0.elapsed()
+        )),
+        Err(e) => failures.push(format!(
+            "POST /consume whose body stalls after 10 of 100 bytes, --request-timeout 1s: \
+             expected 504 after ~1 s, got no response within {:?} ({e})",
+            t0.elapsed()
+        )),
+    }
+    assert!(
+        failures.is_empty(),
+        "{}\n{}",
+        failures.join("\n"),
+        srv.stderr()
+    );
+}
+
 // ---------------------------------------------------------------------------
 // 3. Grants reach the served component.
 
@@ -1363,6 +1530,28 @@ fn sigterm_lets_in_flight_requests_finish_then_exits_0() {
     assert!(
         matches!(idle.fill(), Ok(0) | Err(_)),
         "idle connection still open after exit"
+    );
+}
+
+/// In-flight requests get at most 30 s after SIGTERM; then warden exits 0
+/// anyway.
+#[test]
+fn sigterm_waits_at_most_30_s_for_in_flight_requests() {
+    let _g = shared();
+    let srv = Server::start(&[]);
+    let mut busy = srv.conn();
+    busy.send(&request_bytes("GET", "/sleep/120000", &[], b""));
+    std::thread::sleep(Duration::from_millis(400));
+    srv.signal("TERM");
+    let t0 = Instant::now();
+    let out = srv.run.finish();
+    let took = t0.elapsed();
+    assert!(!out.timed_out, "{}", out.describe());
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert!(
+        took > Duration::from_secs(28) && took < Duration::from_secs(36),
+        "exit {took:?} after SIGTERM with a 120 s request in flight (expected ~30 s): {}",
+        out.describe()
     );
 }
 

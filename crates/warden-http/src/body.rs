@@ -21,8 +21,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::{mpsc, oneshot};
+use tokio::io::AsyncWriteExt;
+use tokio::sync::mpsc;
 use warden_kernel::fs::host::HostFile;
 use warden_kernel::fs::File;
 use warden_kernel::types::{Advice, FdFlags, FileType, Filestat, SetTime, Whence};
@@ -32,10 +32,6 @@ use wasmtime::component::Resource;
 
 /// Header fields as the host keeps them: lower-case names, in order.
 pub type FieldList = Vec<(String, Vec<u8>)>;
-
-/// How much of a body the host reads ahead of the guest (one pipe buffer
-/// plus one frame).
-const FRAME: usize = 64 << 10;
 
 /// After a guest stops reading a body, how much more the host drains to
 /// reach its trailers before giving up on the connection.
@@ -207,10 +203,21 @@ fn pipe() -> std::io::Result<(OwnedFd, OwnedFd)> {
 pub type TrailersResult = Result<Option<FieldList>, ErrorCode>;
 
 /// An `incoming-body`: the guest's read end and the trailers to come.
+///
+/// Nothing is set up until the guest asks for the stream or the trailers:
+/// a request or response whose body the guest ignores costs no pipe and no
+/// task.
 pub struct IncomingBody {
-    reader: Arc<BodyPipe>,
+    state: BodyState,
     stream_given: bool,
-    trailers: Arc<Slot<TrailersResult>>,
+}
+
+type Started = (Arc<BodyPipe>, Arc<Slot<TrailersResult>>);
+
+enum BodyState {
+    Unstarted(Box<dyn FnOnce() -> std::io::Result<Started> + Send>),
+    Started(Started),
+    Failed,
 }
 
 /// How the pump reading a host body ends a failed read.
@@ -225,10 +232,11 @@ impl BodyErrorCode for hyper::Error {
 }
 
 impl IncomingBody {
-    /// Starts moving `body` into a pipe the guest reads. `between_bytes`
-    /// bounds each wait for a frame; `limit` the bytes accepted (more is an
-    /// error with `too_big(limit)`). `done` runs when the body has ended
-    /// cleanly (to return a connection to its pool).
+    /// A body that, once the guest asks for it, moves `body` into a pipe
+    /// the guest reads. `between_bytes` bounds each wait for a frame;
+    /// `limit` the bytes accepted (more is an error with `too_big(limit)`).
+    /// `done` runs when the body has ended cleanly (to return a connection
+    /// to its pool).
     pub fn spawn<B>(
         body: B,
         between_bytes: Duration,
@@ -239,37 +247,26 @@ impl IncomingBody {
         B: Body<Data = Bytes> + Send + Unpin + 'static,
         B::Error: BodyErrorCode + Send,
     {
-        let (rx, tx) = pipe()?;
-        let reader = BodyPipe::new(rx);
-        let trailers = Slot::new()?;
-        let (r, t) = (reader.clone(), trailers.clone());
-        crate::client::runtime().spawn(async move {
-            let mut tx = tokio::net::unix::pipe::Sender::from_owned_fd(tx).ok();
-            let outcome = match tx {
-                Some(_) => pump_in(body, &mut tx, between_bytes, limit).await,
-                None => Err((Errno::Io, ErrorCode::InternalError(Some("pipe".into())))),
-            };
-            match outcome {
-                Ok(tr) => {
-                    t.fill(Ok(tr));
-                    if let Some(done) = done {
-                        done();
-                    }
-                }
-                Err((errno, code)) => {
-                    r.fail(errno);
-                    t.fill(Err(code));
-                }
-            }
-            // Only now, with any failure recorded, does the guest see the
-            // end of the pipe.
-            drop(tx);
-        });
+        let start = move || start_pump(body, between_bytes, limit, done);
         Ok(IncomingBody {
-            reader,
+            state: BodyState::Unstarted(Box::new(start)),
             stream_given: false,
-            trailers,
         })
+    }
+
+    /// The pipe and trailers slot, set up on first use.
+    fn started(&mut self) -> wasmtime::Result<Started> {
+        if let BodyState::Unstarted(_) = self.state {
+            let BodyState::Unstarted(start) = std::mem::replace(&mut self.state, BodyState::Failed)
+            else {
+                unreachable!()
+            };
+            self.state = BodyState::Started(start()?);
+        }
+        match &self.state {
+            BodyState::Started((r, t)) => Ok((r.clone(), t.clone())),
+            _ => wasmtime::bail!("the body could not be set up"),
+        }
     }
 
     /// A body with no bytes and no trailers.
@@ -281,6 +278,45 @@ impl IncomingBody {
             None,
         )
     }
+}
+
+fn start_pump<B>(
+    body: B,
+    between_bytes: Duration,
+    limit: Option<(u64, fn(u64) -> ErrorCode)>,
+    done: Option<Box<dyn FnOnce() + Send>>,
+) -> std::io::Result<Started>
+where
+    B: Body<Data = Bytes> + Send + Unpin + 'static,
+    B::Error: BodyErrorCode + Send,
+{
+    let (rx, tx) = pipe()?;
+    let reader = BodyPipe::new(rx);
+    let trailers = Slot::new()?;
+    let (r, t) = (reader.clone(), trailers.clone());
+    crate::client::runtime().spawn(async move {
+        let mut tx = tokio::net::unix::pipe::Sender::from_owned_fd(tx).ok();
+        let outcome = match tx {
+            Some(_) => pump_in(body, &mut tx, between_bytes, limit).await,
+            None => Err((Errno::Io, ErrorCode::InternalError(Some("pipe".into())))),
+        };
+        match outcome {
+            Ok(tr) => {
+                t.fill(Ok(tr));
+                if let Some(done) = done {
+                    done();
+                }
+            }
+            Err((errno, code)) => {
+                r.fail(errno);
+                t.fill(Err(code));
+            }
+        }
+        // Only now, with any failure recorded, does the guest see the end
+        // of the pipe.
+        drop(tx);
+    });
+    Ok((reader, trailers))
 }
 
 impl BodyErrorCode for std::convert::Infallible {
@@ -386,35 +422,137 @@ impl Body for ChannelBody {
     }
 }
 
-/// How the guest ended an outgoing body: trailers, or an error.
-type Finish = Result<Option<FieldList>, ErrorCode>;
+/// The guest's end of an outgoing body: each write becomes one data frame
+/// in the bounded channel hyper reads, with no pipe and no task between.
+/// When hyper is behind (the channel is full), a write waits for it on the
+/// guest's own thread; `check-write` always grants up to one chunk.
+pub struct BodyWriter {
+    frames: Mutex<Option<mpsc::Sender<Result<Frame<Bytes>, BodyError>>>>,
+    count: AtomicU64,
+}
+
+/// Frames queued between a guest and hyper.
+const QUEUED_FRAMES: usize = 16;
+
+impl BodyWriter {
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, Option<mpsc::Sender<Result<Frame<Bytes>, BodyError>>>> {
+        self.frames.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn send(&self, frame: Result<Frame<Bytes>, BodyError>) -> KResult<()> {
+        let sender = self.lock().clone().ok_or(Errno::Pipe)?;
+        // Outside any async context (the guest's thread): wait in place.
+        sender.blocking_send(frame).map_err(|_| Errno::Pipe)
+    }
+
+    /// Ends the body with trailers or an error; later writes fail.
+    fn end(&self, last: Option<Result<Frame<Bytes>, BodyError>>) {
+        let sender = self.lock().take();
+        if let (Some(sender), Some(last)) = (sender, last) {
+            let _ = sender.blocking_send(last);
+        }
+    }
+
+    pub fn count(&self) -> u64 {
+        self.count.load(Ordering::Relaxed)
+    }
+}
+
+impl File for BodyWriter {
+    fn filetype(&self) -> FileType {
+        FileType::Unknown
+    }
+    fn read(&self, _: &mut [IoSliceMut<'_>]) -> KResult<usize> {
+        Err(Errno::Badf)
+    }
+    fn write(&self, bufs: &[IoSlice<'_>]) -> KResult<usize> {
+        let total: usize = bufs.iter().map(|b| b.len()).sum();
+        if total == 0 {
+            return Ok(0);
+        }
+        let mut data = bytes::BytesMut::with_capacity(total);
+        for b in bufs {
+            data.extend_from_slice(b);
+        }
+        self.send(Ok(Frame::data(data.freeze())))?;
+        self.count.fetch_add(total as u64, Ordering::Relaxed);
+        Ok(total)
+    }
+    fn pread(&self, _: &mut [IoSliceMut<'_>], _: u64) -> KResult<usize> {
+        Err(Errno::Spipe)
+    }
+    fn pwrite(&self, _: &[IoSlice<'_>], _: u64) -> KResult<usize> {
+        Err(Errno::Spipe)
+    }
+    fn seek(&self, _: i64, _: Whence) -> KResult<u64> {
+        Err(Errno::Spipe)
+    }
+    fn stat(&self) -> KResult<Filestat> {
+        Ok(Filestat {
+            dev: 0,
+            ino: 0,
+            filetype: Some(FileType::Unknown),
+            nlink: 1,
+            size: 0,
+            atim: 0,
+            mtim: 0,
+            ctim: 0,
+        })
+    }
+    fn set_size(&self, _: u64) -> KResult<()> {
+        Err(Errno::Inval)
+    }
+    fn allocate(&self, _: u64, _: u64) -> KResult<()> {
+        Err(Errno::Spipe)
+    }
+    fn advise(&self, _: u64, _: u64, _: Advice) -> KResult<()> {
+        Ok(())
+    }
+    fn set_times(&self, _: SetTime, _: SetTime) -> KResult<()> {
+        Err(Errno::Notsup)
+    }
+    fn sync(&self) -> KResult<()> {
+        Ok(())
+    }
+    fn datasync(&self) -> KResult<()> {
+        Ok(())
+    }
+    fn fdflags(&self) -> KResult<FdFlags> {
+        Ok(FdFlags::empty())
+    }
+    fn set_fdflags(&self, _: FdFlags) -> KResult<()> {
+        Err(Errno::Notsup)
+    }
+    fn readable_bytes(&self) -> KResult<u64> {
+        Ok(0)
+    }
+}
 
 /// An `outgoing-body`.
 pub struct OutgoingBody {
-    writer: Arc<BodyPipe>,
+    writer: Arc<BodyWriter>,
     pending: Arc<Pending>,
     stream_given: bool,
     content_length: Option<u64>,
-    finish: Option<oneshot::Sender<Finish>>,
+    finished: bool,
 }
 
 impl OutgoingBody {
     /// A body the guest writes, and the host body hyper sends.
     pub fn new(content_length: Option<u64>) -> std::io::Result<(OutgoingBody, ChannelBody)> {
-        let (rx, tx) = pipe()?;
-        // `write` on a wasi:io stream never blocks: the guest's end is
-        // non-blocking and what it refuses waits in `Pending`.
-        rustix::fs::fcntl_setfl(&tx, rustix::fs::OFlags::NONBLOCK)?;
-        let (frames_tx, frames_rx) = mpsc::channel(2);
-        let (finish_tx, finish_rx) = oneshot::channel();
-        crate::client::runtime().spawn(pump_out(rx, frames_tx, finish_rx));
+        let (frames_tx, frames_rx) = mpsc::channel(QUEUED_FRAMES);
         Ok((
             OutgoingBody {
-                writer: BodyPipe::new(tx),
+                writer: Arc::new(BodyWriter {
+                    frames: Mutex::new(Some(frames_tx)),
+                    count: AtomicU64::new(0),
+                }),
                 pending: Arc::new(Pending::default()),
                 stream_given: false,
                 content_length,
-                finish: Some(finish_tx),
+                finished: false,
             },
             ChannelBody {
                 rx: frames_rx,
@@ -424,44 +562,19 @@ impl OutgoingBody {
     }
 }
 
-/// Reads the guest's pipe into frames; at its end sends the trailers the
-/// guest finished with, or fails the body if it did not finish.
-async fn pump_out(
-    rx: OwnedFd,
-    frames: mpsc::Sender<Result<Frame<Bytes>, BodyError>>,
-    finish: oneshot::Receiver<Finish>,
-) {
-    let mut rx = match tokio::net::unix::pipe::Receiver::from_owned_fd(rx) {
-        Ok(rx) => rx,
-        Err(_) => return,
-    };
-    let mut buf = vec![0u8; FRAME];
-    loop {
-        match rx.read(&mut buf).await {
-            Ok(0) => break,
-            Ok(n) => {
-                if frames
-                    .send(Ok(Frame::data(Bytes::copy_from_slice(&buf[..n]))))
-                    .await
-                    .is_err()
-                {
-                    return; // hyper dropped the body: the request ended.
-                }
+impl Drop for OutgoingBody {
+    fn drop(&mut self) {
+        if !self.finished {
+            // Dropped without `finish`: the body is incomplete (WIT). The
+            // store may be dropped anywhere, so the error is sent by a task
+            // rather than by waiting here.
+            if let Some(sender) = self.writer.lock().take() {
+                crate::client::runtime().spawn(async move {
+                    let code = ErrorCode::HttpRequestBodySize(None);
+                    let _ = sender.send(Err(BodyError(code))).await;
+                });
             }
-            Err(_) => break,
         }
-    }
-    let last = match finish.await {
-        Ok(Ok(Some(trailers))) => {
-            Some(Ok(Frame::trailers(crate::fields::to_header_map(&trailers))))
-        }
-        Ok(Ok(None)) => None,
-        Ok(Err(code)) => Some(Err(BodyError(code))),
-        // Dropped without `finish`: the body is incomplete.
-        Err(_) => Some(Err(BodyError(ErrorCode::HttpRequestBodySize(None)))),
-    };
-    if let Some(last) = last {
-        let _ = frames.send(last).await;
     }
 }
 
@@ -478,15 +591,15 @@ impl HostIncomingBody for HttpView<'_> {
             return Ok(Err(()));
         }
         body.stream_given = true;
-        let file: Arc<dyn File> = body.reader.clone();
+        let (reader, _) = body.started()?;
+        let file: Arc<dyn File> = reader;
         Ok(Ok(self.wasi.push_input(InputStream::Stream(file))?))
     }
 
     fn finish(&mut self, b: Resource<IncomingBody>) -> wasmtime::Result<Resource<FutureTrailers>> {
-        let body = self.wasi.table.delete(b)?;
-        Ok(self.wasi.table.push(FutureTrailers {
-            slot: body.trailers,
-        })?)
+        let mut body = self.wasi.table.delete(b)?;
+        let (_, slot) = body.started()?;
+        Ok(self.wasi.table.push(FutureTrailers { slot })?)
     }
 
     fn drop(&mut self, b: Resource<IncomingBody>) -> wasmtime::Result<()> {
@@ -555,29 +668,26 @@ impl HostOutgoingBody for HttpView<'_> {
             None => None,
         };
         let mut body = self.wasi.table.delete(b)?;
-        // What the guest wrote must reach the pipe before it closes.
+        body.finished = true;
         let drained = body.pending.wait_drained();
-        // The stream child must be gone (WIT); the flusher thread may hold
-        // the pipe for an instant after draining.
-        let mut spins = 0;
-        while Arc::strong_count(&body.writer) > 1 {
-            if spins > 1000 {
-                wasmtime::bail!(
-                    "outgoing-body.finish called while its output-stream is still alive (drop the stream first)"
-                );
-            }
-            spins += 1;
-            std::thread::sleep(Duration::from_micros(50));
+        // The stream child must be gone (WIT).
+        if Arc::strong_count(&body.writer) > 1 {
+            wasmtime::bail!(
+                "outgoing-body.finish called while its output-stream is still alive (drop the stream first)"
+            );
         }
-        let finish = body.finish.take().expect("finish is sent once");
         let written = body.writer.count();
         let result = match (drained, body.content_length) {
             (Err(_), _) => Err(ErrorCode::ConnectionTerminated),
             (Ok(()), Some(n)) if n != written => Err(ErrorCode::HttpRequestBodySize(Some(written))),
             (Ok(()), _) => Ok(()),
         };
-        let _ = finish.send(result.clone().map(|()| trailers));
-        // Dropping `body` closes the guest's end: the host sees the end.
+        let last = match (&result, trailers) {
+            (Err(code), _) => Some(Err(BodyError(code.clone()))),
+            (Ok(()), Some(t)) => Some(Ok(Frame::trailers(crate::fields::to_header_map(&t)))),
+            (Ok(()), None) => None,
+        };
+        body.writer.end(last);
         Ok(result)
     }
 

@@ -18,6 +18,9 @@ use wasmtime::{
     Config, Engine, Linker, Memory, Store, StoreLimits, StoreLimitsBuilder, Val, ValType,
 };
 
+/// Freed instance slots whose memory is unmapped together.
+const MAX_DECOMMIT_BATCH: usize = 64;
+
 /// Resource limits of one run.
 #[derive(Clone, Debug, Default)]
 pub struct Limits {
@@ -264,6 +267,25 @@ impl SandboxBuilder {
         }
         if self.limits.timeout.is_some() || self.serving {
             config.epoch_interruption(true);
+        }
+        if self.serving {
+            // Many short-lived instances: take them from a pool of
+            // pre-reserved slots instead of mapping memory per request.
+            let mut pool = wasmtime::PoolingAllocationConfig::default();
+            let n = crate::serve::MAX_CONCURRENT_REQUESTS;
+            // Unmap freed memories in batches: one TLB shootdown for many
+            // requests instead of one each.
+            pool.decommit_batch_size(MAX_DECOMMIT_BATCH)
+                .total_component_instances(n)
+                .total_core_instances(n * 8)
+                .total_memories(n * 2)
+                .total_tables(n * 4)
+                .max_memory_size(
+                    self.limits
+                        .max_memory_size
+                        .unwrap_or(crate::serve::DEFAULT_MAX_MEMORY),
+                );
+            config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));
         }
         let engine = Engine::new(&config)?;
         Ok(Sandbox {

@@ -25,6 +25,14 @@ use wasmtime::component::{Component, InstancePre, Linker, Resource};
 /// How often the epoch advances: the resolution of request timeouts.
 pub const TICK: Duration = Duration::from_millis(10);
 
+/// Most requests running in guests at once (each holds one pooled
+/// instance); more wait for a free slot.
+pub const MAX_CONCURRENT_REQUESTS: u32 = 256;
+
+/// Linear memory a served instance may grow to unless `-W
+/// max-memory-size` says otherwise.
+pub const DEFAULT_MAX_MEMORY: usize = 512 << 20;
+
 /// Settings of `warden serve`.
 #[derive(Clone, Debug)]
 pub struct ServeOptions {
@@ -64,6 +72,8 @@ struct Shared {
     handler: String,
     options: ServeOptions,
     next_id: AtomicU64,
+    /// One permit per pooled instance slot.
+    slots: Arc<tokio::sync::Semaphore>,
 }
 
 fn text(status: u16, body: &str) -> http::Response<ResponseBody> {
@@ -120,6 +130,9 @@ impl Sandbox {
             handler,
             options: options.clone(),
             next_id: AtomicU64::new(1),
+            slots: Arc::new(tokio::sync::Semaphore::new(
+                MAX_CONCURRENT_REQUESTS as usize,
+            )),
         });
         let engine = self.engine.clone();
         std::thread::Builder::new()
@@ -253,9 +266,17 @@ async fn respond(
             return text(500, "internal error\n");
         }
     };
+    let permit = match shared.slots.clone().acquire_owned().await {
+        Ok(p) => p,
+        Err(_) => return text(503, "shutting down\n"),
+    };
     let worker = {
         let shared = shared.clone();
-        tokio::task::spawn_blocking(move || run_guest(&shared, prepared, id))
+        tokio::task::spawn_blocking(move || {
+            let end = run_guest(&shared, prepared, id);
+            drop(permit);
+            end
+        })
     };
     // The response arrives when the guest sets it, usually before it
     // returns (it may go on writing the body).
