@@ -61,5 +61,15 @@ for name, p, n, w, ws, t, ts in rows:
         f"| {w / n:.2f}× | {t / n:.2f}× | **{w / t:.2f}×** |"
     )
 lines += ["", "Warden / Wasmtime below 1 means Warden is faster.", ""]
-open(out, "w").write("\n".join(lines))
+# Keep the sections other scripts own (bench/serve's, between its markers).
+kept = ""
+try:
+    old = open(out).read()
+    begin = old.find("<!-- bench/serve:begin -->")
+    end = old.find("<!-- bench/serve:end -->")
+    if begin >= 0 and end > begin:
+        kept = "\n" + old[begin:end + len("<!-- bench/serve:end -->")] + "\n"
+except FileNotFoundError:
+    pass
+open(out, "w").write("\n".join(lines) + kept)
 print("\n".join(lines))

@@ -540,11 +540,22 @@ fn without_s_http_is_one_clear_line() {
 // ---------------------------------------------------------------------------
 // Requests that succeed
 
+/// GET with request headers, the response's status, headers (immutable),
+/// body and trailers; HEAD; a PURGE; a 404; no path.
 #[test]
 fn get_head_purge() {
     let s = Server::http();
     let out = run_granted("get", &s.url());
     assert_all_ok(&out, "get");
+    // Five requests one after the other: connections are reused (a pool
+    // per destination), so fewer than five connections — at least one
+    // reuse, leaving room for a connection not yet back in the pool.
+    let conns = s.connections();
+    eprintln!("get: 5 requests on {conns} connection(s)");
+    assert!(
+        (1..5).contains(&conns),
+        "5 requests took {conns} connections: none was reused"
+    );
 }
 
 #[test]

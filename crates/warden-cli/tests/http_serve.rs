@@ -211,12 +211,15 @@ struct Conn {
     buf: Vec<u8>,
 }
 
+/// Header or trailer fields: lower-case names, in order.
+type Fields = Vec<(String, String)>;
+
 #[derive(Debug, Clone)]
 struct Resp {
     status: u16,
-    headers: Vec<(String, String)>,
+    headers: Fields,
     body: Vec<u8>,
-    trailers: Vec<(String, String)>,
+    trailers: Fields,
 }
 
 impl Resp {
@@ -339,7 +342,7 @@ impl Conn {
         Ok(std::mem::take(&mut self.buf))
     }
 
-    fn read_fields(&mut self) -> io::Result<Vec<(String, String)>> {
+    fn read_fields(&mut self) -> io::Result<Fields> {
         let mut fields = Vec::new();
         loop {
             let line = self.read_line()?;
@@ -354,7 +357,7 @@ impl Conn {
     }
 
     /// Status and headers of the next final response (1xx are skipped).
-    fn read_head(&mut self) -> io::Result<(u16, Vec<(String, String)>)> {
+    fn read_head(&mut self) -> io::Result<(u16, Fields)> {
         loop {
             let line = self.read_line()?;
             let mut parts = line.splitn(3, ' ');
@@ -395,7 +398,7 @@ impl Conn {
         &mut self,
         status: u16,
         headers: &[(String, String)],
-    ) -> io::Result<(Vec<u8>, Vec<(String, String)>)> {
+    ) -> io::Result<(Vec<u8>, Fields)> {
         let get = |n: &str| {
             headers
                 .iter()

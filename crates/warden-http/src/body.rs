@@ -536,12 +536,30 @@ pub struct OutgoingBody {
     pending: Arc<Pending>,
     stream_given: bool,
     content_length: Option<u64>,
+    /// Names the `trailer` header declares (lower-case): HTTP/1.1 sends
+    /// only these, so `finish` refuses others rather than drop them.
+    declared_trailers: Vec<String>,
     finished: bool,
 }
 
 impl OutgoingBody {
-    /// A body the guest writes, and the host body hyper sends.
-    pub fn new(content_length: Option<u64>) -> std::io::Result<(OutgoingBody, ChannelBody)> {
+    /// A body the guest writes for a message with `headers`, and the host
+    /// body hyper sends.
+    pub fn new(headers: &FieldList) -> std::io::Result<(OutgoingBody, ChannelBody)> {
+        let content_length = headers
+            .iter()
+            .find(|(n, _)| n == "content-length")
+            .and_then(|(_, v)| std::str::from_utf8(v).ok()?.trim().parse().ok());
+        let declared_trailers = headers
+            .iter()
+            .filter(|(n, _)| n == "trailer")
+            .flat_map(|(_, v)| {
+                String::from_utf8_lossy(v)
+                    .split(',')
+                    .map(|t| t.trim().to_ascii_lowercase())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
         let (frames_tx, frames_rx) = mpsc::channel(QUEUED_FRAMES);
         Ok((
             OutgoingBody {
@@ -552,6 +570,7 @@ impl OutgoingBody {
                 pending: Arc::new(Pending::default()),
                 stream_given: false,
                 content_length,
+                declared_trailers,
                 finished: false,
             },
             ChannelBody {
@@ -677,10 +696,18 @@ impl HostOutgoingBody for HttpView<'_> {
             );
         }
         let written = body.writer.count();
-        let result = match (drained, body.content_length) {
-            (Err(_), _) => Err(ErrorCode::ConnectionTerminated),
-            (Ok(()), Some(n)) if n != written => Err(ErrorCode::HttpRequestBodySize(Some(written))),
-            (Ok(()), _) => Ok(()),
+        let undeclared = trailers.as_ref().and_then(|t| {
+            t.iter()
+                .find(|(n, _)| !body.declared_trailers.contains(n))
+                .map(|(n, _)| n.clone())
+        });
+        let result = match (drained, body.content_length, undeclared) {
+            (Err(_), _, _) => Err(ErrorCode::ConnectionTerminated),
+            (Ok(()), Some(n), _) if n != written => Err(ErrorCode::HttpRequestBodySize(Some(written))),
+            (Ok(()), _, Some(name)) => Err(ErrorCode::InternalError(Some(format!(
+                "trailer field `{name}` is not declared in the message's `trailer` header; HTTP/1.1 sends only declared trailers, so Warden refuses rather than drop it"
+            )))),
+            (Ok(()), _, None) => Ok(()),
         };
         let last = match (&result, trailers) {
             (Err(code), _) => Some(Err(BodyError(code.clone()))),

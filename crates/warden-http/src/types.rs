@@ -73,13 +73,6 @@ pub struct FutureIncomingResponse {
     slot: Arc<Slot<Result<ResponseParts, ErrorCode>>>,
 }
 
-fn content_length(headers: &FieldList) -> Option<u64> {
-    headers
-        .iter()
-        .find(|(n, _)| n == "content-length")
-        .and_then(|(_, v)| std::str::from_utf8(v).ok()?.trim().parse().ok())
-}
-
 fn method_to_http(m: &Method) -> Result<http::Method, ErrorCode> {
     Ok(match m {
         Method::Get => http::Method::GET,
@@ -192,7 +185,7 @@ impl HostOutgoingRequest for HttpView<'_> {
             return Ok(Err(()));
         }
         req.body_given = true;
-        let (body, host) = OutgoingBody::new(content_length(&req.headers))?;
+        let (body, host) = OutgoingBody::new(&req.headers)?;
         req.body = Some(host);
         Ok(Ok(self.wasi.table.push(body)?))
     }
@@ -424,7 +417,7 @@ impl HostOutgoingResponse for HttpView<'_> {
             return Ok(Err(()));
         }
         resp.body_given = true;
-        let (body, host) = OutgoingBody::new(content_length(&resp.headers))?;
+        let (body, host) = OutgoingBody::new(&resp.headers)?;
         resp.body = Some(host);
         Ok(Ok(self.wasi.table.push(body)?))
     }
