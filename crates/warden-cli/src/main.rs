@@ -138,9 +138,10 @@ fn serve(args: ServeArgs) -> anyhow::Result<i32> {
     }
     // A served component always has wasi:http; egress only as granted.
     if settings.http.is_none() {
-        let mut policy = warden::http::HttpPolicy::default();
-        policy.inherit = settings.network.inherit;
-        settings.http = Some(policy);
+        settings.http = Some(warden::http::HttpPolicy {
+            inherit: settings.network.inherit,
+            ..Default::default()
+        });
     }
     let file = run.file();
     let bytes =

@@ -916,6 +916,62 @@ fn echo_streams_body_as_it_arrives_and_copies_trailers() {
     assert_eq!(r.status, 200);
 }
 
+/// docs/http.md: trailers given to `outgoing-body.finish` must be declared
+/// in the response's `trailer` header; an undeclared one makes `finish` fail
+/// and the response is aborted, never silently cut short. Without a
+/// `trailer` request header the echo guest does not declare the trailers
+/// it copies.
+#[test]
+fn undeclared_response_trailers_abort_the_response() {
+    let _g = shared();
+    let srv = Server::start(&[]);
+
+    let mut c = srv.conn();
+    c.read_timeout(Duration::from_secs(10));
+    let mut req = request_bytes(
+        "POST",
+        "/echo",
+        &[("Transfer-Encoding", "chunked"), ("TE", "trailers")],
+        b"",
+    );
+    req.extend(chunk(b"payload"));
+    req.extend_from_slice(b"0\r\nx-undeclared: 1\r\n\r\n");
+    c.send(&req);
+    match c.read_response() {
+        Err(_) => {}
+        Ok(r) => panic!("HTTP/1.1: a response with an undeclared trailer was completed: {r:?}"),
+    }
+
+    let base = format!("http://{}", srv.addr);
+    block_on(async {
+        let client = h2_connect(srv.addr).await;
+        let mut t = http::HeaderMap::new();
+        t.insert("x-undeclared", "1".parse().unwrap());
+        let r = h2_request(
+            &client,
+            "POST",
+            &format!("{base}/echo"),
+            &[],
+            b"payload",
+            Some(t),
+        )
+        .await;
+        assert!(
+            r.error.is_some(),
+            "h2: a response with an undeclared trailer was completed: status {}, body {:?}, trailers {:?}",
+            r.status,
+            String::from_utf8_lossy(&r.body),
+            r.trailers
+        );
+        // The connection is still fine for other streams.
+        let r = h2_request(&client, "GET", &format!("{base}/hello"), &[], b"", None)
+            .await
+            .complete();
+        assert_eq!(r.status, 200);
+    });
+    assert_eq!(srv.get("/hello").status, 200);
+}
+
 #[test]
 fn echo_of_a_large_body_is_full_duplex() {
     let _g = shared();
@@ -995,14 +1051,19 @@ fn h2c_prior_knowledge() {
         .complete();
         assert_eq!((r.status, r.body.as_slice()), (418, &b"status 418\n"[..]));
 
-        // Echo with trailers: h2 always carries them.
+        // Echo with trailers, declared in a `trailer` header (docs/http.md:
+        // the guest echoes it, so its response declares them too).
         let mut t = http::HeaderMap::new();
         t.insert("x-checksum", "h2sum".parse().unwrap());
         let r = h2_request(
             &client,
             "POST",
             &format!("{base}/echo"),
-            &[("x-echo-h2", "1"), ("content-type", "text/plain")],
+            &[
+                ("x-echo-h2", "1"),
+                ("content-type", "text/plain"),
+                ("trailer", "x-checksum"),
+            ],
             b"h2 body",
             Some(t),
         )

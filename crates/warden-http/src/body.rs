@@ -199,6 +199,12 @@ fn pipe() -> std::io::Result<(OwnedFd, OwnedFd)> {
 // ---------------------------------------------------------------------------
 // Incoming bodies: hyper → pipe → guest.
 
+/// A size limit on a body, and the error code for going over it.
+pub type BodyLimit = (u64, fn(u64) -> ErrorCode);
+
+/// The sending side of an outgoing body's frames.
+type FrameSender = mpsc::Sender<Result<Frame<Bytes>, BodyError>>;
+
 /// What the trailers future resolves to.
 pub type TrailersResult = Result<Option<FieldList>, ErrorCode>;
 
@@ -240,7 +246,7 @@ impl IncomingBody {
     pub fn spawn<B>(
         body: B,
         between_bytes: Duration,
-        limit: Option<(u64, fn(u64) -> ErrorCode)>,
+        limit: Option<BodyLimit>,
         done: Option<Box<dyn FnOnce() + Send>>,
     ) -> std::io::Result<IncomingBody>
     where
@@ -283,7 +289,7 @@ impl IncomingBody {
 fn start_pump<B>(
     body: B,
     between_bytes: Duration,
-    limit: Option<(u64, fn(u64) -> ErrorCode)>,
+    limit: Option<BodyLimit>,
     done: Option<Box<dyn FnOnce() + Send>>,
 ) -> std::io::Result<Started>
 where
@@ -332,7 +338,7 @@ async fn pump_in<B>(
     mut body: B,
     tx: &mut Option<tokio::net::unix::pipe::Sender>,
     between_bytes: Duration,
-    limit: Option<(u64, fn(u64) -> ErrorCode)>,
+    limit: Option<BodyLimit>,
 ) -> Result<Option<FieldList>, (Errno, ErrorCode)>
 where
     B: Body<Data = Bytes> + Send + Unpin + 'static,
@@ -427,7 +433,7 @@ impl Body for ChannelBody {
 /// When hyper is behind (the channel is full), a write waits for it on the
 /// guest's own thread; `check-write` always grants up to one chunk.
 pub struct BodyWriter {
-    frames: Mutex<Option<mpsc::Sender<Result<Frame<Bytes>, BodyError>>>>,
+    frames: Mutex<Option<FrameSender>>,
     count: AtomicU64,
 }
 
@@ -435,9 +441,7 @@ pub struct BodyWriter {
 const QUEUED_FRAMES: usize = 16;
 
 impl BodyWriter {
-    fn lock(
-        &self,
-    ) -> std::sync::MutexGuard<'_, Option<mpsc::Sender<Result<Frame<Bytes>, BodyError>>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<FrameSender>> {
         self.frames.lock().unwrap_or_else(|e| e.into_inner())
     }
 
