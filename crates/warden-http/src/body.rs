@@ -37,6 +37,43 @@ pub type FieldList = Vec<(String, Vec<u8>)>;
 /// reach its trailers before giving up on the connection.
 const DRAIN_LIMIT: u64 = 256 << 10;
 
+/// The `File` methods of a body end, which is a stream: no offsets, no
+/// size, no times.
+macro_rules! not_seekable {
+    () => {
+        fn pread(&self, _: &mut [IoSliceMut<'_>], _: u64) -> KResult<usize> {
+            Err(Errno::Spipe)
+        }
+        fn pwrite(&self, _: &[IoSlice<'_>], _: u64) -> KResult<usize> {
+            Err(Errno::Spipe)
+        }
+        fn seek(&self, _: i64, _: Whence) -> KResult<u64> {
+            Err(Errno::Spipe)
+        }
+        fn set_size(&self, _: u64) -> KResult<()> {
+            Err(Errno::Inval)
+        }
+        fn allocate(&self, _: u64, _: u64) -> KResult<()> {
+            Err(Errno::Spipe)
+        }
+        fn advise(&self, _: u64, _: u64, _: Advice) -> KResult<()> {
+            Ok(())
+        }
+        fn set_times(&self, _: SetTime, _: SetTime) -> KResult<()> {
+            Err(Errno::Notsup)
+        }
+        fn sync(&self) -> KResult<()> {
+            Ok(())
+        }
+        fn datasync(&self) -> KResult<()> {
+            Ok(())
+        }
+        fn set_fdflags(&self, _: FdFlags) -> KResult<()> {
+            Err(Errno::Notsup)
+        }
+    };
+}
+
 // ---------------------------------------------------------------------------
 // Slots: values that arrive later, pollable through an eventfd.
 
@@ -148,41 +185,12 @@ impl File for BodyPipe {
         self.count.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
-    fn pread(&self, _: &mut [IoSliceMut<'_>], _: u64) -> KResult<usize> {
-        Err(Errno::Spipe)
-    }
-    fn pwrite(&self, _: &[IoSlice<'_>], _: u64) -> KResult<usize> {
-        Err(Errno::Spipe)
-    }
-    fn seek(&self, _: i64, _: Whence) -> KResult<u64> {
-        Err(Errno::Spipe)
-    }
+    not_seekable!();
     fn stat(&self) -> KResult<Filestat> {
         self.end.stat()
     }
-    fn set_size(&self, _: u64) -> KResult<()> {
-        Err(Errno::Inval)
-    }
-    fn allocate(&self, _: u64, _: u64) -> KResult<()> {
-        Err(Errno::Spipe)
-    }
-    fn advise(&self, _: u64, _: u64, _: Advice) -> KResult<()> {
-        Ok(())
-    }
-    fn set_times(&self, _: SetTime, _: SetTime) -> KResult<()> {
-        Err(Errno::Notsup)
-    }
-    fn sync(&self) -> KResult<()> {
-        Ok(())
-    }
-    fn datasync(&self) -> KResult<()> {
-        Ok(())
-    }
     fn fdflags(&self) -> KResult<FdFlags> {
         self.end.fdflags()
-    }
-    fn set_fdflags(&self, _: FdFlags) -> KResult<()> {
-        Err(Errno::Notsup)
     }
     fn host_fd(&self) -> Option<BorrowedFd<'_>> {
         self.end.host_fd()
@@ -484,15 +492,7 @@ impl File for BodyWriter {
         self.count.fetch_add(total as u64, Ordering::Relaxed);
         Ok(total)
     }
-    fn pread(&self, _: &mut [IoSliceMut<'_>], _: u64) -> KResult<usize> {
-        Err(Errno::Spipe)
-    }
-    fn pwrite(&self, _: &[IoSlice<'_>], _: u64) -> KResult<usize> {
-        Err(Errno::Spipe)
-    }
-    fn seek(&self, _: i64, _: Whence) -> KResult<u64> {
-        Err(Errno::Spipe)
-    }
+    not_seekable!();
     fn stat(&self) -> KResult<Filestat> {
         Ok(Filestat {
             dev: 0,
@@ -505,29 +505,8 @@ impl File for BodyWriter {
             ctim: 0,
         })
     }
-    fn set_size(&self, _: u64) -> KResult<()> {
-        Err(Errno::Inval)
-    }
-    fn allocate(&self, _: u64, _: u64) -> KResult<()> {
-        Err(Errno::Spipe)
-    }
-    fn advise(&self, _: u64, _: u64, _: Advice) -> KResult<()> {
-        Ok(())
-    }
-    fn set_times(&self, _: SetTime, _: SetTime) -> KResult<()> {
-        Err(Errno::Notsup)
-    }
-    fn sync(&self) -> KResult<()> {
-        Ok(())
-    }
-    fn datasync(&self) -> KResult<()> {
-        Ok(())
-    }
     fn fdflags(&self) -> KResult<FdFlags> {
         Ok(FdFlags::empty())
-    }
-    fn set_fdflags(&self, _: FdFlags) -> KResult<()> {
-        Err(Errno::Notsup)
     }
     fn readable_bytes(&self) -> KResult<u64> {
         Ok(0)

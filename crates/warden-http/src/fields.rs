@@ -130,6 +130,19 @@ impl HttpView<'_> {
         Ok(self.wasi.table.delete(f)?.entries)
     }
 
+    /// Mutable fields and a checked, lower-cased name, or why not.
+    fn mutable_named(
+        &mut self,
+        f: &Resource<Fields>,
+        name: &str,
+    ) -> wasmtime::Result<Result<(&mut Fields, String), HeaderError>> {
+        let fields = self.fields(f)?;
+        if fields.immutable {
+            return Ok(Err(HeaderError::Immutable));
+        }
+        Ok(check_name(name).map(|n| (fields, n)))
+    }
+
     pub(crate) fn push_fields(&mut self, f: Fields) -> wasmtime::Result<Resource<Fields>> {
         Ok(self.wasi.table.push(f)?)
     }
@@ -197,12 +210,8 @@ impl HostFields for HttpView<'_> {
         name: FieldName,
         values: Vec<FieldValue>,
     ) -> wasmtime::Result<Result<(), HeaderError>> {
-        let fields = self.fields(&f)?;
-        if fields.immutable {
-            return Ok(Err(HeaderError::Immutable));
-        }
-        let name = match check_name(&name) {
-            Ok(n) => n,
+        let (fields, name) = match self.mutable_named(&f, &name)? {
+            Ok(v) => v,
             Err(e) => return Ok(Err(e)),
         };
         if let Some(e) = values.iter().find_map(|v| check_value(v).err()) {
@@ -219,12 +228,8 @@ impl HostFields for HttpView<'_> {
         f: Resource<Fields>,
         name: FieldName,
     ) -> wasmtime::Result<Result<(), HeaderError>> {
-        let fields = self.fields(&f)?;
-        if fields.immutable {
-            return Ok(Err(HeaderError::Immutable));
-        }
-        let name = match check_name(&name) {
-            Ok(n) => n,
+        let (fields, name) = match self.mutable_named(&f, &name)? {
+            Ok(v) => v,
             Err(e) => return Ok(Err(e)),
         };
         Ok(mutate(fields, |en| en.retain(|(n, _)| *n != name)))
@@ -236,12 +241,8 @@ impl HostFields for HttpView<'_> {
         name: FieldName,
         value: FieldValue,
     ) -> wasmtime::Result<Result<(), HeaderError>> {
-        let fields = self.fields(&f)?;
-        if fields.immutable {
-            return Ok(Err(HeaderError::Immutable));
-        }
-        let name = match check_name(&name) {
-            Ok(n) => n,
+        let (fields, name) = match self.mutable_named(&f, &name)? {
+            Ok(v) => v,
             Err(e) => return Ok(Err(e)),
         };
         if let Err(e) = check_value(&value) {
