@@ -443,6 +443,9 @@ impl Body for ChannelBody {
 pub struct BodyWriter {
     frames: Mutex<Option<FrameSender>>,
     count: AtomicU64,
+    /// The guest's time limit (monotonic ns): a reader that stalls past it
+    /// fails the write instead of holding the guest for ever.
+    deadline: Option<u64>,
 }
 
 /// Frames queued between a guest and hyper.
@@ -455,8 +458,22 @@ impl BodyWriter {
 
     fn send(&self, frame: Result<Frame<Bytes>, BodyError>) -> KResult<()> {
         let sender = self.lock().clone().ok_or(Errno::Pipe)?;
-        // Outside any async context (the guest's thread): wait in place.
-        sender.blocking_send(frame).map_err(|_| Errno::Pipe)
+        // Outside any async context (the guest's thread): wait in place,
+        // up to the guest's time limit.
+        match self.deadline {
+            None => sender.blocking_send(frame).map_err(|_| Errno::Pipe),
+            Some(d) => {
+                let left = Duration::from_nanos(
+                    d.saturating_sub(warden_kernel::clock::Clock::Monotonic.now()),
+                );
+                match crate::client::runtime()
+                    .block_on(tokio::time::timeout(left, sender.send(frame)))
+                {
+                    Ok(r) => r.map_err(|_| Errno::Pipe),
+                    Err(_) => Err(Errno::Timedout),
+                }
+            }
+        }
     }
 
     /// Ends the body with trailers or an error; later writes fail.
@@ -528,7 +545,10 @@ pub struct OutgoingBody {
 impl OutgoingBody {
     /// A body the guest writes for a message with `headers`, and the host
     /// body hyper sends.
-    pub fn new(headers: &FieldList) -> std::io::Result<(OutgoingBody, ChannelBody)> {
+    pub fn new(
+        headers: &FieldList,
+        deadline: Option<u64>,
+    ) -> std::io::Result<(OutgoingBody, ChannelBody)> {
         let content_length = headers
             .iter()
             .find(|(n, _)| n == "content-length")
@@ -549,6 +569,7 @@ impl OutgoingBody {
                 writer: Arc::new(BodyWriter {
                     frames: Mutex::new(Some(frames_tx)),
                     count: AtomicU64::new(0),
+                    deadline,
                 }),
                 pending: Arc::new(Pending::default()),
                 stream_given: false,

@@ -185,7 +185,7 @@ impl HostOutgoingRequest for HttpView<'_> {
             return Ok(Err(()));
         }
         req.body_given = true;
-        let (body, host) = OutgoingBody::new(&req.headers)?;
+        let (body, host) = OutgoingBody::new(&req.headers, self.wasi.deadline)?;
         req.body = Some(host);
         Ok(Ok(self.wasi.table.push(body)?))
     }
@@ -417,7 +417,7 @@ impl HostOutgoingResponse for HttpView<'_> {
             return Ok(Err(()));
         }
         resp.body_given = true;
-        let (body, host) = OutgoingBody::new(&resp.headers)?;
+        let (body, host) = OutgoingBody::new(&resp.headers, self.wasi.deadline)?;
         resp.body = Some(host);
         Ok(Ok(self.wasi.table.push(body)?))
     }

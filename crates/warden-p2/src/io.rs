@@ -219,10 +219,13 @@ fn flush_in_background(file: Arc<dyn File>, pending: Arc<Pending>) {
     }
 }
 
-/// Waits until a non-blocking host descriptor is readable (or writable).
-fn wait_ready(f: &Arc<dyn File>, read: bool) -> wasmtime::Result<()> {
+/// Waits until a host descriptor is readable (or writable), or traps with
+/// [`DeadlineExceeded`](crate::DeadlineExceeded) once `deadline` passes.
+fn wait_ready(f: &Arc<dyn File>, read: bool, deadline: Option<u64>) -> wasmtime::Result<()> {
     if let Some(fd) = f.host_fd() {
-        wait(&[Interest { fd, read }], None)?;
+        if !wait(&[Interest { fd, read }], deadline)?[0].ready {
+            return Err(crate::DeadlineExceeded.into());
+        }
     }
     Ok(())
 }
@@ -288,6 +291,7 @@ impl WasiP2 {
         block: bool,
     ) -> wasmtime::Result<Result<Vec<u8>, streams::StreamError>> {
         let len = len.min(CHUNK) as usize;
+        let deadline = self.deadline;
         let stream = self.table.get_mut(s)?;
         let mut buf = vec![0u8; len];
         let r = match stream {
@@ -301,10 +305,15 @@ impl WasiP2 {
                 if !block && is_stream(f) && !ready_now(&**f, true)? {
                     return Ok(Ok(Vec::new()));
                 }
+                if block && deadline.is_some() && is_stream(f) {
+                    // Under a time limit, wait where the limit can end it,
+                    // not in a read(2) that might never return.
+                    wait_ready(f, true, deadline)?;
+                }
                 match f.read(&mut [IoSliceMut::new(&mut buf)]) {
                     // A non-blocking descriptor (a socket) with nothing yet:
                     // a blocking read waits for it.
-                    Err(Errno::Again) if block => wait_ready(f, true)?,
+                    Err(Errno::Again) if block => wait_ready(f, true, deadline)?,
                     r => break r,
                 }
             },
@@ -464,6 +473,15 @@ impl poll::Host for WasiP2 {
                 .filter_map(|(f, read)| f.host_fd().map(|fd| Interest { fd, read: *read }))
                 .collect();
             let deadline = if ready.is_empty() { deadline } else { Some(0) };
+            // The guest's own time limit bounds every wait.
+            let limit = self.deadline;
+            let deadline = match (deadline, limit) {
+                (Some(d), Some(l)) => Some(d.min(l)),
+                (d, l) => d.or(l),
+            };
+            if limit.is_some_and(|l| ready.is_empty() && Clock::Monotonic.now() >= l) {
+                return Err(crate::DeadlineExceeded.into());
+            }
             if !interests.is_empty() || !ready.is_empty() || deadline.is_some() {
                 let seen = wait(&interests, deadline)?;
                 for (k, r) in seen.iter().enumerate() {

@@ -422,6 +422,8 @@ fn new_store(
 ) -> anyhow::Result<Store<Host>> {
     let mut store = new_store_untimed(engine, limits, kernel, http)?;
     if let Some(t) = limits.timeout {
+        // Host calls that wait (poll, blocking reads) stop at the limit too.
+        store.data_mut().wasi.deadline = Some(deadline_after(t));
         // Interrupts the guest at the next epoch check once `t` has passed.
         store.set_epoch_deadline(1);
         let engine = engine.clone();
@@ -431,6 +433,13 @@ fn new_store(
         });
     }
     Ok(store)
+}
+
+/// The monotonic-clock time `t` from now, in nanoseconds.
+pub(crate) fn deadline_after(t: Duration) -> u64 {
+    warden_kernel::clock::Clock::Monotonic
+        .now()
+        .saturating_add(t.as_nanos().min(u64::MAX as u128) as u64)
 }
 
 /// A store holding `kernel` with the memory and fuel limits applied; the
@@ -445,10 +454,7 @@ pub(crate) fn new_store_untimed(
     if let Some(max) = limits.max_memory_size {
         store_limits = store_limits.memory_size(max);
     }
-    let wasi = warden_p2::WasiP2 {
-        kernel,
-        table: Default::default(),
-    };
+    let wasi = warden_p2::WasiP2::new(kernel);
     let host = Host {
         wasi,
         memory: None,

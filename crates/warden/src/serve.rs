@@ -8,7 +8,7 @@
 //! [`TICK`]; each store's deadline is its request timeout in ticks.
 
 use crate::cache::{compile_cached, Compiled};
-use crate::sandbox::{new_store_untimed, Host, Sandbox};
+use crate::sandbox::{deadline_after, new_store_untimed, Host, Sandbox};
 use anyhow::{bail, Context as _};
 use bytes::Bytes;
 use http_body_util::{combinators::BoxBody, BodyExt, Full};
@@ -223,7 +223,8 @@ async fn accept_loop(listener: tokio::net::TcpListener, shared: Arc<Shared>) -> 
 }
 
 /// Answers one request: runs the guest on a worker thread and waits for the
-/// response it sets.
+/// response it sets. The access-log line is written when the response body
+/// has been sent (or abandoned), with its size.
 async fn handle(
     shared: Arc<Shared>,
     req: http::Request<Incoming>,
@@ -233,13 +234,78 @@ async fn handle(
     let start = Instant::now();
     let (method, path) = (req.method().clone(), req.uri().path().to_owned());
     let response = respond(&shared, req, id).await;
-    tracing::info!(
-        target: "warden::serve",
-        "request {id} {peer} {method} {path} -> {} in {:.1} ms",
-        response.status().as_u16(),
-        start.elapsed().as_secs_f64() * 1e3
-    );
-    response
+    let line = AccessLog {
+        id,
+        peer,
+        method,
+        path,
+        status: response.status().as_u16(),
+        start,
+        bytes: 0,
+    };
+    response.map(|body| {
+        LoggedBody {
+            inner: body,
+            log: line,
+        }
+        .boxed()
+    })
+}
+
+/// One access-log line, written when the response body is dropped.
+struct AccessLog {
+    id: u64,
+    peer: SocketAddr,
+    method: http::Method,
+    path: String,
+    status: u16,
+    start: Instant,
+    bytes: u64,
+}
+
+impl Drop for AccessLog {
+    fn drop(&mut self) {
+        tracing::info!(
+            target: "warden::serve",
+            "request {} {} {} {} -> {} {} bytes in {:.1} ms",
+            self.id,
+            self.peer,
+            self.method,
+            self.path,
+            self.status,
+            self.bytes,
+            self.start.elapsed().as_secs_f64() * 1e3
+        );
+    }
+}
+
+/// A response body that counts what it sends, for the access log.
+struct LoggedBody {
+    inner: ResponseBody,
+    log: AccessLog,
+}
+
+impl http_body::Body for LoggedBody {
+    type Data = Bytes;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_frame(cx);
+        if let std::task::Poll::Ready(Some(Ok(frame))) = &polled {
+            if let Some(data) = frame.data_ref() {
+                self.log.bytes += data.len() as u64;
+            }
+        }
+        polled
+    }
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
 }
 
 async fn respond(
@@ -304,7 +370,7 @@ async fn respond(
                     text(504, "the component took too long\n")
                 }
                 Ok(GuestEnd::Trapped(e)) => {
-                    tracing::error!(target: "warden::serve", "request {id}: the component trapped: {e:?}");
+                    tracing::error!(target: "warden::serve", "request {id}: the component trapped: {}", chain(&e));
                     text(500, "the component failed\n")
                 }
                 Ok(GuestEnd::Returned) => {
@@ -349,7 +415,7 @@ enum GuestEnd {
 
 /// Instantiates the component for one request and calls its handler.
 fn run_guest(shared: &Shared, prepared: warden_http::server::PreparedRequest, id: u64) -> GuestEnd {
-    let result = (|| -> anyhow::Result<()> {
+    let result = (|| -> anyhow::Result<GuestEnd> {
         let mut store = new_store_untimed(
             &shared.engine,
             &shared.limits,
@@ -358,6 +424,7 @@ fn run_guest(shared: &Shared, prepared: warden_http::server::PreparedRequest, id
         )?;
         let ticks = (shared.options.request_timeout.as_millis() / TICK.as_millis()).max(1) as u64;
         store.set_epoch_deadline(ticks);
+        store.data_mut().wasi.deadline = Some(deadline_after(shared.options.request_timeout));
         let instance = shared.pre.instantiate(&mut store)?;
         let iface = instance
             .get_export_index(&mut store, None, &shared.handler)
@@ -372,21 +439,34 @@ fn run_guest(shared: &Shared, prepared: warden_http::server::PreparedRequest, id
             .map_err(anyhow::Error::from)
             .with_context(|| format!("`{}#handle` has the wrong type", shared.handler))?;
         let (req, out) = store.data_mut().http_view().push_request(prepared)?;
-        handle.call(&mut store, (req, out))?;
-        Ok(())
-    })();
-    match result {
-        Ok(()) => GuestEnd::Returned,
-        Err(e) => {
-            if matches!(
+        if let Err(e) = handle.call(&mut store, (req, out)) {
+            // Out of time in wasm code (the epoch) or while waiting in a
+            // host call (the kernel's deadline).
+            let interrupted = matches!(
                 e.downcast_ref::<wasmtime::Trap>(),
                 Some(wasmtime::Trap::Interrupt)
-            ) {
-                GuestEnd::TimedOut
-            } else {
-                tracing::debug!(target: "warden::serve", "request {id}: {e:?}");
-                GuestEnd::Trapped(e)
+            );
+            if interrupted || e.downcast_ref::<warden_p2::DeadlineExceeded>().is_some() {
+                return Ok(GuestEnd::TimedOut);
             }
+            return Err(e.into());
+        }
+        Ok(GuestEnd::Returned)
+    })();
+    match result {
+        Ok(end) => end,
+        Err(e) => {
+            tracing::debug!(target: "warden::serve", "request {id}: {}", chain(&e));
+            GuestEnd::Trapped(e)
         }
     }
+}
+
+/// An error and its causes on one line (the trap and its wasm backtrace,
+/// never the host's stack).
+fn chain(e: &anyhow::Error) -> String {
+    e.chain()
+        .map(|c| c.to_string())
+        .collect::<Vec<_>>()
+        .join(": ")
 }
