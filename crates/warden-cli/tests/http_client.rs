@@ -809,6 +809,93 @@ fn https_with_test_ca() {
     assert_all_ok(&out, "https");
 }
 
+/// An https server that speaks only HTTP/2 (ALPN `h2`): the client must
+/// negotiate it and send the request over HTTP/2. Answers like the
+/// HTTP/1.1 server's `/hello` (request line, then the authority as a host
+/// line) and counts the requests it served.
+struct H2Server {
+    addr: SocketAddr,
+    served: Arc<AtomicUsize>,
+}
+
+fn h2_server() -> H2Server {
+    let mut config = (*pki().config).clone();
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let served = Arc::new(AtomicUsize::new(0));
+    let counter = served.clone();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            loop {
+                let Ok((tcp, _)) = listener.accept().await else {
+                    return;
+                };
+                let (acceptor, counter) = (acceptor.clone(), counter.clone());
+                tokio::spawn(async move {
+                    let Ok(tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let Ok(mut conn) = h2::server::handshake(tls).await else {
+                        return;
+                    };
+                    while let Some(Ok((req, mut respond))) = conn.accept().await {
+                        counter.fetch_add(1, Ordering::SeqCst);
+                        let body = format!(
+                            "{} {}\nhost: {}\n",
+                            req.method(),
+                            req.uri().path_and_query().map_or("/", |p| p.as_str()),
+                            req.uri().authority().map_or("", |a| a.as_str()),
+                        );
+                        let resp = http::Response::builder()
+                            .status(200)
+                            .header("content-type", "text/plain")
+                            .body(())
+                            .unwrap();
+                        if let Ok(mut send) = respond.send_response(resp, false) {
+                            let _ = send.send_data(bytes::Bytes::from(body), true);
+                        }
+                    }
+                });
+            }
+        });
+    });
+    H2Server { addr, served }
+}
+
+#[test]
+fn https_http2_by_alpn() {
+    let s = h2_server();
+    let d = tempdir();
+    let ca = d.path().join("ca.pem");
+    std::fs::write(&ca, &pki().ca_pem).unwrap();
+    let out = run(
+        &[
+            "-S",
+            "http",
+            "--allow-http",
+            &s.addr.to_string(),
+            "--http-ca-cert",
+            ca.to_str().unwrap(),
+        ],
+        "https",
+        Some(&format!("https://{}", s.addr)),
+    );
+    assert_all_ok(&out, "https");
+    assert_eq!(
+        s.served.load(Ordering::SeqCst),
+        2,
+        "both requests of the scenario reached the HTTP/2-only server"
+    );
+}
+
 #[test]
 fn https_untrusted_certificate() {
     let s = Server::https();
