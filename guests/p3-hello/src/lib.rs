@@ -4,9 +4,11 @@
 //! its arguments, the `P3_GREETING` environment variable, that a 50 ms
 //! `wait-for` took at least 50 ms on the monotonic clock, that the system
 //! clock is after 2020, and that random bytes came back; then exits with
-//! `CODE` (0 when absent) through `exit-with-code`.
+//! `CODE` (0 when absent) through `exit-with-code`. With `--stdin` among
+//! the words it first reads all of stdin through the 0.3 stdin stream and
+//! prints it; it always ends with one line on the 0.3 stderr stream.
 
-use wasip3::cli::{environment, exit, stdout};
+use wasip3::cli::{environment, exit, stderr, stdin, stdout};
 use wasip3::clocks::{monotonic_clock, system_clock};
 use wasip3::random::{insecure, insecure_seed, random};
 
@@ -44,12 +46,26 @@ impl wasip3::exports::cli::run::Guest for Hello {
             bytes.iter().any(|&b| b != 0) || u != 0 || s0 != 0 || s1 != 0
         );
 
+        if args.iter().any(|a| a == "--stdin") {
+            let (data, done) = stdin::read_via_stream();
+            let bytes = data.collect().await;
+            done.await.expect("stdin stream failed");
+            out += &format!("stdin: {:?}\n", String::from_utf8_lossy(&bytes));
+        }
+
         let (mut tx, rx) = wasip3::wit_stream::new();
         let done = stdout::write_via_stream(rx);
         let rest = tx.write_all(out.into_bytes()).await;
         assert!(rest.is_empty(), "stdout took only part of the text");
         drop(tx);
         done.await.expect("stdout stream failed");
+
+        let (mut tx, rx) = wasip3::wit_stream::new();
+        let done = stderr::write_via_stream(rx);
+        let rest = tx.write_all(b"to stderr\n".to_vec()).await;
+        assert!(rest.is_empty(), "stderr took only part of the text");
+        drop(tx);
+        done.await.expect("stderr stream failed");
 
         let code: u8 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(0);
         if code != 0 {
