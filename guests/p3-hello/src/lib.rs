@@ -33,7 +33,10 @@ impl wasip3::exports::cli::run::Guest for Hello {
         let res = monotonic_clock::get_resolution();
         out += &format!("monotonic resolution ok: {}\n", res > 0 && res <= 1_000_000);
         let wall = system_clock::now();
-        out += &format!("system clock after 2020: {}\n", wall.seconds > 1_577_836_800);
+        out += &format!(
+            "system clock after 2020: {}\n",
+            wall.seconds > 1_577_836_800
+        );
 
         let bytes = random::get_random_bytes(16);
         let u = random::get_random_u64() | insecure::get_insecure_random_u64();
