@@ -478,10 +478,16 @@ impl Sandbox {
         if self.http.is_some() {
             warden_http::add_to_linker(&mut linker, Host::http_view)?;
         }
-        let run_export = component
+        let exports: Vec<String> = component
             .component_type()
             .exports(&self.engine)
             .map(|(name, _)| name.to_owned())
+            .collect();
+        if let Some(run_export) = exports.iter().find(|n| n.starts_with("wasi:cli/run@0.3.")) {
+            return self.run_component_p3(linker, component, run_export);
+        }
+        let run_export = exports
+            .into_iter()
             .find(|name| name.starts_with("wasi:cli/run@0.2."))
             .context("the component exports no `wasi:cli/run` interface (WASI 0.2), so it is not a command")?;
         let mut store = new_store(&self.engine, &self.limits, self.kernel, self.http)?;
@@ -519,6 +525,67 @@ impl Sandbox {
             }),
             Err(e) => Ok(ended(e)),
         }
+    }
+}
+
+impl Sandbox {
+    /// Runs a WASI 0.3 command: its async `run` export (`run_export`, a
+    /// `wasi:cli/run@0.3.x`), called with the concurrent call API on a
+    /// current-thread tokio runtime. `linker` already holds WASI 0.2 (a
+    /// component built for wasm32-wasip2 imports 0.2 interfaces from Rust's
+    /// std too); the WASI 0.3 slice is added beside it.
+    fn run_component_p3(
+        self,
+        mut linker: wasmtime::component::Linker<Host>,
+        component: wasmtime::component::Component,
+        run_export: &str,
+    ) -> anyhow::Result<Outcome> {
+        warden_p3::add_to_linker(&mut linker, |h| warden_p3::WasiP3Ctx {
+            kernel: &mut h.wasi.kernel,
+        })?;
+        let mut store = new_store(&self.engine, &self.limits, self.kernel, self.http)?;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .context("cannot start the async runtime for a WASI 0.3 component")?;
+        rt.block_on(async move {
+            let instance = match linker.instantiate_async(&mut store, &component).await {
+                Ok(i) => i,
+                Err(e) => {
+                    let msg = e.to_string();
+                    if msg.contains("matching implementation was not found")
+                        || msg.contains("import")
+                    {
+                        bail!("{msg}; for WASI 0.3 Warden provides wasi:cli (environment, exit, stdin, stdout, stderr), wasi:clocks (monotonic-clock, system-clock) and wasi:random so far, beside all of WASI 0.2");
+                    }
+                    return Ok(ended(e));
+                }
+            };
+            let iface = instance
+                .get_export_index(&mut store, None, run_export)
+                .context("the run export disappeared")?;
+            let func = instance
+                .get_export_index(&mut store, Some(&iface), "run")
+                .with_context(|| format!("`{run_export}` has no `run` function"))?;
+            let run = instance
+                .get_typed_func::<(), (Result<(), ()>,)>(&mut store, &func)
+                .map_err(anyhow::Error::from)
+                .with_context(|| format!("`{run_export}#run` has the wrong type"))?;
+            let r = store
+                .run_concurrent(async move |accessor| run.call_concurrent(accessor, ()).await)
+                .await;
+            Ok(match r.and_then(|r| r) {
+                Ok((Ok(()),)) => Outcome {
+                    exit: Exit::Status(0),
+                    results: Vec::new(),
+                },
+                Ok((Err(()),)) => Outcome {
+                    exit: Exit::Status(1),
+                    results: Vec::new(),
+                },
+                Err(e) => ended(e),
+            })
+        })
     }
 }
 

@@ -1,0 +1,79 @@
+//! A WASI 0.3 command: `p3-hello [CODE [WORDS...]]`.
+//!
+//! Prints, through the 0.3 stdout stream, one line per fact it checked:
+//! its arguments, the `P3_GREETING` environment variable, that a 50 ms
+//! `wait-for` took at least 50 ms on the monotonic clock, that the system
+//! clock is after 2020, and that random bytes came back; then exits with
+//! `CODE` (0 when absent) through `exit-with-code`. With `--stdin` among
+//! the words it first reads all of stdin through the 0.3 stdin stream and
+//! prints it; it always ends with one line on the 0.3 stderr stream.
+
+use wasip3::cli::{environment, exit, stderr, stdin, stdout};
+use wasip3::clocks::{monotonic_clock, system_clock};
+use wasip3::random::{insecure, insecure_seed, random};
+
+wasip3::cli::command::export!(Hello);
+
+struct Hello;
+
+impl wasip3::exports::cli::run::Guest for Hello {
+    async fn run() -> Result<(), ()> {
+        let args = environment::get_arguments();
+        let env = environment::get_environment();
+        let mut out = String::from("hello from wasi 0.3\n");
+        out += &format!("args: {:?}\n", &args[1..]);
+        let greeting = env.iter().find(|(k, _)| k == "P3_GREETING");
+        out += &format!("P3_GREETING: {:?}\n", greeting.map(|(_, v)| v));
+        out += &format!("cwd: {:?}\n", environment::get_initial_cwd());
+
+        let start = monotonic_clock::now();
+        monotonic_clock::wait_for(50_000_000).await;
+        let slept = monotonic_clock::now() - start;
+        out += &format!("slept >= 50ms: {}\n", slept >= 50_000_000);
+        let res = monotonic_clock::get_resolution();
+        out += &format!("monotonic resolution ok: {}\n", res > 0 && res <= 1_000_000);
+        let wall = system_clock::now();
+        out += &format!(
+            "system clock after 2020: {}\n",
+            wall.seconds > 1_577_836_800
+        );
+
+        let bytes = random::get_random_bytes(16);
+        let u = random::get_random_u64() | insecure::get_insecure_random_u64();
+        let ins = insecure::get_insecure_random_bytes(8);
+        let (s0, s1) = insecure_seed::get_insecure_seed();
+        out += &format!(
+            "random: {} {} bytes, nonzero: {}\n",
+            bytes.len(),
+            ins.len(),
+            bytes.iter().any(|&b| b != 0) || u != 0 || s0 != 0 || s1 != 0
+        );
+
+        if args.iter().any(|a| a == "--stdin") {
+            let (data, done) = stdin::read_via_stream();
+            let bytes = data.collect().await;
+            done.await.expect("stdin stream failed");
+            out += &format!("stdin: {:?}\n", String::from_utf8_lossy(&bytes));
+        }
+
+        let (mut tx, rx) = wasip3::wit_stream::new();
+        let done = stdout::write_via_stream(rx);
+        let rest = tx.write_all(out.into_bytes()).await;
+        assert!(rest.is_empty(), "stdout took only part of the text");
+        drop(tx);
+        done.await.expect("stdout stream failed");
+
+        let (mut tx, rx) = wasip3::wit_stream::new();
+        let done = stderr::write_via_stream(rx);
+        let rest = tx.write_all(b"to stderr\n".to_vec()).await;
+        assert!(rest.is_empty(), "stderr took only part of the text");
+        drop(tx);
+        done.await.expect("stderr stream failed");
+
+        let code: u8 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(0);
+        if code != 0 {
+            exit::exit_with_code(code);
+        }
+        Ok(())
+    }
+}
