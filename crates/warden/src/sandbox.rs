@@ -50,6 +50,8 @@ pub struct Sandbox {
     pub(crate) cache_dir: Option<std::path::PathBuf>,
     pub(crate) limits: Limits,
     pub(crate) engine: Engine,
+    /// The engine's settings, to make the WASI 0.3 engine from.
+    config: Config,
 }
 
 /// How a run ended.
@@ -287,6 +289,9 @@ impl SandboxBuilder {
                 );
             config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));
         }
+        // Component-model async costs every 0.1/0.2 call a little (about
+        // 20 % on a p2 syscall loop); only WASI 0.3 components get it.
+        config.concurrency_support(false);
         let engine = Engine::new(&config)?;
         Ok(Sandbox {
             kernel: self.kernel,
@@ -294,6 +299,7 @@ impl SandboxBuilder {
             cache_dir: self.cache_dir,
             limits: self.limits,
             engine,
+            config,
         })
     }
 }
@@ -301,8 +307,20 @@ impl SandboxBuilder {
 impl Sandbox {
     /// Compiles `bytes` ahead of time for `warden compile`: the result runs
     /// with `run` in a sandbox built with the same limits settings.
-    pub fn precompile(&self, bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
+    pub fn precompile(&mut self, bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
+        self.engine_for(bytes)?;
         crate::cache::precompile(&self.engine, bytes)
+    }
+
+    /// Switches to an engine with component-model async when `bytes` is a
+    /// WASI 0.3 command (it names a `wasi:cli/run@0.3` export) or a
+    /// precompiled file made by such an engine.
+    fn engine_for(&mut self, bytes: &[u8]) -> anyhow::Result<()> {
+        const P3_RUN: &[u8] = b"wasi:cli/run@0.3.";
+        if bytes.windows(P3_RUN.len()).any(|w| w == P3_RUN) {
+            self.engine = Engine::new(self.config.clone().concurrency_support(true))?;
+        }
+        Ok(())
     }
 }
 
@@ -317,11 +335,12 @@ impl Sandbox {
     /// Runs `bytes`: its `_start`, or the export `invoke` with `invoke_args`
     /// (after `_initialize`, if the module has one).
     pub fn run(
-        self,
+        mut self,
         bytes: &[u8],
         invoke: Option<&str>,
         invoke_args: &[String],
     ) -> anyhow::Result<Outcome> {
+        self.engine_for(bytes)?;
         let compiled = if bytes.starts_with(crate::cache::CWASM_MAGIC) {
             crate::cache::load_precompiled(&self.engine, bytes)?
         } else {
