@@ -139,12 +139,11 @@ impl<T> Slot<T> {
 // ---------------------------------------------------------------------------
 // The guest's end of a body pipe.
 
-/// One end of a body pipe as a kernel file: counts the bytes through it,
-/// and reports at end of data the failure the host side recorded (a
-/// timeout, a reset), so a truncated body never looks complete.
+/// The guest's (read) end of a body pipe as a kernel file. At the end of
+/// data it reports the failure the host side recorded (a timeout, a reset),
+/// so a truncated body never looks complete.
 pub struct BodyPipe {
     end: HostFile,
-    count: AtomicU64,
     failure: Mutex<Option<Errno>>,
 }
 
@@ -152,13 +151,8 @@ impl BodyPipe {
     fn new(fd: OwnedFd) -> Arc<BodyPipe> {
         Arc::new(BodyPipe {
             end: HostFile::new(fd, FileType::Unknown),
-            count: AtomicU64::new(0),
             failure: Mutex::new(None),
         })
-    }
-
-    pub fn count(&self) -> u64 {
-        self.count.load(Ordering::Relaxed)
     }
 
     fn fail(&self, e: Errno) {
@@ -177,13 +171,10 @@ impl File for BodyPipe {
                 return Err(e);
             }
         }
-        self.count.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
-    fn write(&self, bufs: &[IoSlice<'_>]) -> KResult<usize> {
-        let n = self.end.write(bufs)?;
-        self.count.fetch_add(n as u64, Ordering::Relaxed);
-        Ok(n)
+    fn write(&self, _: &[IoSlice<'_>]) -> KResult<usize> {
+        Err(Errno::Badf)
     }
     not_seekable!();
     fn stat(&self) -> KResult<Filestat> {
@@ -282,16 +273,6 @@ impl IncomingBody {
             _ => wasmtime::bail!("the body could not be set up"),
         }
     }
-
-    /// A body with no bytes and no trailers.
-    pub fn empty() -> std::io::Result<IncomingBody> {
-        IncomingBody::spawn(
-            http_body_util::Empty::<Bytes>::new(),
-            Duration::from_secs(1),
-            None,
-            None,
-        )
-    }
 }
 
 fn start_pump<B>(
@@ -331,12 +312,6 @@ where
         drop(tx);
     });
     Ok((reader, trailers))
-}
-
-impl BodyErrorCode for std::convert::Infallible {
-    fn error_code(&self) -> ErrorCode {
-        match *self {}
-    }
 }
 
 /// Moves frames of `body` into the pipe `tx`. Ends with the trailers, or
