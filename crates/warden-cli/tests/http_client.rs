@@ -65,26 +65,7 @@ fn authority_of(url: &str) -> String {
 /// The guest ran `scenario` to the end and no check failed.
 #[track_caller]
 fn assert_all_ok(out: &Output, scenario: &str) {
-    let fails = out.fail_lines();
-    let other_stderr: Vec<&str> = out
-        .stderr
-        .lines()
-        .filter(|l| !l.starts_with("FAIL "))
-        .collect();
-    assert!(
-        out.code == Some(0)
-            && out.stdout.contains(&format!("scenario {scenario}\n"))
-            && out.stdout.contains("ok ")
-            && fails.is_empty(),
-        "scenario {scenario}: {} failed checks:\n{}\n--- exit code {:?}, signal {:?}{}\n--- stdout ---\n{}\n--- other stderr ---\n{}",
-        fails.len(),
-        fails.join("\n"),
-        out.code,
-        out.signal,
-        if out.timed_out { ", TIMED OUT" } else { "" },
-        out.stdout,
-        other_stderr.join("\n")
-    );
+    out.assert_all_checks_ok(&format!("scenario {scenario}"));
     for l in out
         .stdout
         .lines()

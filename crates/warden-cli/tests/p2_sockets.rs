@@ -23,26 +23,7 @@ fn run(flags: &[&str], mode: &str) -> Output {
 
 #[track_caller]
 fn assert_all_ok(out: &Output, mode: &str) {
-    let fails = out.fail_lines();
-    let other_stderr: Vec<&str> = out
-        .stderr
-        .lines()
-        .filter(|l| !l.starts_with("FAIL "))
-        .collect();
-    assert!(
-        out.code == Some(0)
-            && out.stdout.contains(&format!("mode {mode}\n"))
-            && out.stdout.contains("ok ")
-            && fails.is_empty(),
-        "mode {mode}: {} failed checks:\n{}\n--- exit code {:?}, signal {:?}{}\n--- stdout ---\n{}\n--- other stderr ---\n{}",
-        fails.len(),
-        fails.join("\n"),
-        out.code,
-        out.signal,
-        if out.timed_out { ", TIMED OUT" } else { "" },
-        out.stdout,
-        other_stderr.join("\n")
-    );
+    out.assert_all_checks_ok(&format!("mode {mode}"));
 }
 
 /// Does this host have an IPv6 loopback? (Then the guest must not skip it.)

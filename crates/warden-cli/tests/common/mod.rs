@@ -314,6 +314,32 @@ impl Output {
             .filter(|l| l.starts_with("FAIL "))
             .collect()
     }
+
+    /// A check-printing guest ran to the end: it printed the line `header`
+    /// (e.g. `mode tcp`), then `ok N checks`, exited 0, and no check failed.
+    #[track_caller]
+    pub fn assert_all_checks_ok(&self, header: &str) {
+        let fails = self.fail_lines();
+        let other_stderr: Vec<&str> = self
+            .stderr
+            .lines()
+            .filter(|l| !l.starts_with("FAIL "))
+            .collect();
+        assert!(
+            self.code == Some(0)
+                && self.stdout.contains(&format!("{header}\n"))
+                && self.stdout.contains("ok ")
+                && fails.is_empty(),
+            "{header}: {} failed checks:\n{}\n--- exit code {:?}, signal {:?}{}\n--- stdout ---\n{}\n--- other stderr ---\n{}",
+            fails.len(),
+            fails.join("\n"),
+            self.code,
+            self.signal,
+            if self.timed_out { ", TIMED OUT" } else { "" },
+            self.stdout,
+            other_stderr.join("\n")
+        );
+    }
 }
 
 /// Run `warden` with `args` (e.g. `["run", "--dir", ..., wasm]`) to
