@@ -42,4 +42,28 @@ impl Kernel {
     pub fn new() -> Kernel {
         Kernel::default()
     }
+
+    /// The arguments as strings (for component interfaces, whose strings
+    /// are UTF-8; invalid bytes become U+FFFD).
+    pub fn args_lossy(&self) -> Vec<String> {
+        self.args
+            .iter()
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect()
+    }
+
+    /// The environment as (name, value) strings, split at the first `=`
+    /// (an entry without one is a name with an empty value).
+    pub fn env_lossy(&self) -> Vec<(String, String)> {
+        self.env
+            .iter()
+            .map(|kv| {
+                let kv = String::from_utf8_lossy(kv);
+                match kv.split_once('=') {
+                    Some((k, v)) => (k.to_owned(), v.to_owned()),
+                    None => (kv.into_owned(), String::new()),
+                }
+            })
+            .collect()
+    }
 }

@@ -20,10 +20,6 @@ pub struct TerminalInput;
 /// A terminal the guest writes to.
 pub struct TerminalOutput;
 
-fn lossy(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
 impl WasiP2 {
     fn stdio(&self, fd: u32) -> wasmtime::Result<Arc<dyn File>> {
         match self.kernel.fds.get(fd).map(|d| &d.object) {
@@ -42,21 +38,10 @@ impl WasiP2 {
 
 impl environment::Host for WasiP2 {
     fn get_environment(&mut self) -> wasmtime::Result<Vec<(String, String)>> {
-        Ok(self
-            .kernel
-            .env
-            .iter()
-            .map(|kv| {
-                let kv = lossy(kv);
-                match kv.split_once('=') {
-                    Some((k, v)) => (k.to_owned(), v.to_owned()),
-                    None => (kv, String::new()),
-                }
-            })
-            .collect())
+        Ok(self.kernel.env_lossy())
     }
     fn get_arguments(&mut self) -> wasmtime::Result<Vec<String>> {
-        Ok(self.kernel.args.iter().map(|a| lossy(a)).collect())
+        Ok(self.kernel.args_lossy())
     }
     fn initial_cwd(&mut self) -> wasmtime::Result<Option<String>> {
         Ok(None)

@@ -25,10 +25,6 @@ use wasmtime::component::{
 };
 use wasmtime::StoreContextMut;
 
-fn lossy(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
 fn stdio(kernel: &Kernel, fd: u32) -> wasmtime::Result<Arc<dyn File>> {
     match kernel.fds.get(fd).map(|d| &d.object) {
         Ok(Object::File(f)) => Ok(f.clone()),
@@ -38,21 +34,10 @@ fn stdio(kernel: &Kernel, fd: u32) -> wasmtime::Result<Arc<dyn File>> {
 
 impl environment::Host for WasiP3Ctx<'_> {
     fn get_environment(&mut self) -> wasmtime::Result<Vec<(String, String)>> {
-        Ok(self
-            .kernel
-            .env
-            .iter()
-            .map(|kv| {
-                let kv = lossy(kv);
-                match kv.split_once('=') {
-                    Some((k, v)) => (k.to_owned(), v.to_owned()),
-                    None => (kv, String::new()),
-                }
-            })
-            .collect())
+        Ok(self.kernel.env_lossy())
     }
     fn get_arguments(&mut self) -> wasmtime::Result<Vec<String>> {
-        Ok(self.kernel.args.iter().map(|a| lossy(a)).collect())
+        Ok(self.kernel.args_lossy())
     }
     fn get_initial_cwd(&mut self) -> wasmtime::Result<Option<String>> {
         Ok(None)
