@@ -1640,13 +1640,24 @@ fn sigint_on_an_idle_server_exits_0() {
 // 5. Load.
 
 /// 64 keep-alive connections hammer `/hello` for 10 s: no errors, and the
-/// server's RSS after a 2 s warm-up and at the end differ by under 20 %.
+/// server's memory is flat after warm-up.
+///
+/// "Flat" is judged on the shape of the RSS curve, not on two points: the
+/// first seconds ramp up while the blocking pool grows to the offered
+/// concurrency and malloc arenas and pooling-allocator slots get touched
+/// (a CI run measured 23.8 → 28.4 MiB in the first 4 s, then flat). A leak
+/// grows in both halves of the run, so the peak of the second half must stay
+/// within a few percent of the peak of the first half, and the whole run
+/// within a loose overall bound.
 #[test]
 fn load_64_keep_alive_connections_for_10_s() {
     const CONNS: usize = 64;
     const WARMUP: Duration = Duration::from_secs(2);
     const RUN: Duration = Duration::from_secs(10);
-    const RSS_GROWTH_LIMIT: f64 = 0.20;
+    /// Second-half peak over first-half peak.
+    const RSS_PLATEAU_LIMIT: f64 = 0.06;
+    /// End over the first sample after warm-up (the ramp included).
+    const RSS_GROWTH_LIMIT: f64 = 0.50;
 
     let _g = exclusive();
     let srv = Server::start(&[]);
@@ -1737,6 +1748,17 @@ fn load_64_keep_alive_connections_for_10_s() {
         "RSS grew {:.1} % (over {:.0} %) from {rss_warm} KiB to {rss_end} KiB: samples {samples:?}",
         growth * 100.0,
         RSS_GROWTH_LIMIT * 100.0
+    );
+    let (first_half, second_half) = samples.split_at(samples.len() / 2);
+    let first_peak = *first_half.iter().max().unwrap();
+    let second_peak = *second_half.iter().max().unwrap();
+    let plateau = second_peak as f64 / first_peak as f64 - 1.0;
+    assert!(
+        plateau < RSS_PLATEAU_LIMIT,
+        "RSS still growing after warm-up: second-half peak {second_peak} KiB is {:.1} % over \
+         the first-half peak {first_peak} KiB (limit {:.0} %): samples {samples:?}",
+        plateau * 100.0,
+        RSS_PLATEAU_LIMIT * 100.0
     );
     // Healthy afterwards.
     let r = srv.get("/hello");

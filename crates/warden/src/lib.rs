@@ -18,9 +18,11 @@
 //! network. The standard streams are the host's.
 
 pub mod cache;
+mod heap;
 mod progress;
 mod sandbox;
 pub mod serve;
+mod worker_pool;
 
 pub use sandbox::{Exit, Limits, Outcome, Sandbox, SandboxBuilder};
 pub use serve::ServeOptions;

@@ -2,13 +2,15 @@
 //! instance of a `wasi:http/proxy` component.
 //!
 //! hyper (HTTP/1.1 and h2c on one port) runs on the shared tokio runtime;
-//! each request is instantiated from one `InstancePre` and run on a blocking
-//! worker thread, so guests run on all cores and a slow guest never holds up
+//! each request is instantiated from one `InstancePre` and run on a thread
+//! of a [`WorkerPool`] (as many threads as requests in flight), so guests
+//! run on all cores and a slow guest never holds up
 //! the event loop. A ticker advances the engine's epoch every
 //! [`TICK`]; each store's deadline is its request timeout in ticks.
 
 use crate::cache::{compile_cached, Compiled};
 use crate::sandbox::{deadline_after, new_store_untimed, Host, Sandbox};
+use crate::worker_pool::WorkerPool;
 use anyhow::{bail, Context as _};
 use bytes::Bytes;
 use http_body_util::{combinators::BoxBody, BodyExt, Full};
@@ -24,6 +26,10 @@ use wasmtime::component::{Component, InstancePre, Linker, Resource};
 
 /// How often the epoch advances: the resolution of request timeouts.
 pub const TICK: Duration = Duration::from_millis(10);
+
+/// How often (in ticks: 2 s) freed heap memory is given back to the system
+/// (see [`crate::heap`]).
+const TRIM_EVERY_TICKS: u64 = 200;
 
 /// Most requests running in guests at once (each holds one pooled
 /// instance); more wait for a free slot.
@@ -74,6 +80,8 @@ struct Shared {
     next_id: AtomicU64,
     /// One permit per pooled instance slot.
     slots: Arc<tokio::sync::Semaphore>,
+    /// The threads guests run on.
+    workers: WorkerPool,
 }
 
 fn text(status: u16, body: &str) -> http::Response<ResponseBody> {
@@ -133,13 +141,23 @@ impl Sandbox {
             slots: Arc::new(tokio::sync::Semaphore::new(
                 MAX_CONCURRENT_REQUESTS as usize,
             )),
+            workers: WorkerPool::new(
+                "warden-guest",
+                warden_http::client::runtime().handle().clone(),
+            ),
         });
+        crate::heap::limit_arenas();
         let engine = self.engine.clone();
         std::thread::Builder::new()
             .name("warden-epoch".into())
-            .spawn(move || loop {
-                std::thread::sleep(TICK);
-                engine.increment_epoch();
+            .spawn(move || {
+                for tick in 1u64.. {
+                    std::thread::sleep(TICK);
+                    engine.increment_epoch();
+                    if tick % TRIM_EVERY_TICKS == 0 {
+                        crate::heap::release_free_memory();
+                    }
+                }
             })?;
         let rt = warden_http::client::runtime();
         let listener = std::net::TcpListener::bind(options.addr)
@@ -337,9 +355,9 @@ async fn respond(
         Err(_) => return text(503, "shutting down\n"),
     };
     let worker = {
-        let shared = shared.clone();
-        tokio::task::spawn_blocking(move || {
-            let end = run_guest(&shared, prepared, id);
+        let shared2 = shared.clone();
+        shared.workers.run(move || {
+            let end = run_guest(&shared2, prepared, id);
             drop(permit);
             end
         })
@@ -377,8 +395,8 @@ async fn respond(
                     tracing::warn!(target: "warden::serve", "request {id}: the component returned without setting a response");
                     text(500, "the component set no response\n")
                 }
-                Err(e) => {
-                    tracing::error!(target: "warden::serve", "request {id}: worker failed: {e}");
+                Err(_) => {
+                    tracing::error!(target: "warden::serve", "request {id}: the worker thread panicked");
                     text(500, "internal error\n")
                 }
             }
