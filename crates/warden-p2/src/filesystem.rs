@@ -8,33 +8,19 @@ use crate::bindings::wasi::filesystem::{preopens, types};
 use crate::clocks::datetime;
 use crate::io::{InputStream, IoError, OutputStream};
 use crate::WasiP2;
-use std::io::{IoSlice, IoSliceMut};
-use std::sync::Arc;
 use types::{DescriptorFlags, DescriptorType, ErrorCode};
-use warden_kernel::fs::{check_path, Dir, File, Opened};
-use warden_kernel::types::{Advice, DirEntry, FdFlags, FileType, Filestat, OpenOptions, SetTime};
-use warden_kernel::{Errno, Object};
+use warden_kernel::fs::descriptor::{self as kd, OpenAt};
+use warden_kernel::types::{Advice, DirEntry, FileType, Filestat, SetTime};
+use warden_kernel::Errno;
 use wasmtime::component::Resource;
 
-/// An open file or directory.
-pub enum Descriptor {
-    File {
-        file: Arc<dyn File>,
-        flags: DescriptorFlags,
-    },
-    Dir {
-        dir: Arc<dyn Dir>,
-        flags: DescriptorFlags,
-    },
-}
+/// An open file or directory: the kernel's `wasi:filesystem` descriptor.
+pub use warden_kernel::fs::descriptor::Descriptor;
 
 /// The rest of a directory listing being read.
 pub struct DirectoryEntryStream {
     entries: std::vec::IntoIter<DirEntry>,
 }
-
-/// Most bytes one `read` returns.
-const MAX_READ: u64 = 1 << 26;
 
 /// The WIT error code for a kernel error.
 pub fn error_code(e: Errno) -> ErrorCode {
@@ -115,74 +101,57 @@ fn set_time(t: types::NewTimestamp) -> SetTime {
     }
 }
 
-/// A hash of the file's identity, size and last modification (what the WIT
-/// asks for), that does not reveal the inode number itself.
-fn metadata_hash(st: &Filestat) -> types::MetadataHashValue {
-    use std::hash::{Hash, Hasher};
-    let fields = (st.dev, st.ino, st.size, st.mtim);
-    let mut lower = std::collections::hash_map::DefaultHasher::new();
-    (fields, 0u8).hash(&mut lower);
-    let mut upper = std::collections::hash_map::DefaultHasher::new();
-    (fields, 1u8).hash(&mut upper);
-    types::MetadataHashValue {
-        lower: lower.finish(),
-        upper: upper.finish(),
-    }
+fn metadata_hash((lower, upper): (u64, u64)) -> types::MetadataHashValue {
+    types::MetadataHashValue { lower, upper }
 }
+
+/// The kernel's descriptor flags for the WIT's (the same six flags).
+fn to_kernel(f: DescriptorFlags) -> kd::DescriptorFlags {
+    let mut k = kd::DescriptorFlags::empty();
+    for (wit, kernel) in FLAGS {
+        if f.contains(wit) {
+            k |= kernel;
+        }
+    }
+    k
+}
+
+fn from_kernel(k: kd::DescriptorFlags) -> DescriptorFlags {
+    let mut f = DescriptorFlags::empty();
+    for (wit, kernel) in FLAGS {
+        if k.contains(kernel) {
+            f |= wit;
+        }
+    }
+    f
+}
+
+const FLAGS: [(DescriptorFlags, kd::DescriptorFlags); 6] = [
+    (DescriptorFlags::READ, kd::DescriptorFlags::READ),
+    (DescriptorFlags::WRITE, kd::DescriptorFlags::WRITE),
+    (
+        DescriptorFlags::FILE_INTEGRITY_SYNC,
+        kd::DescriptorFlags::FILE_INTEGRITY_SYNC,
+    ),
+    (
+        DescriptorFlags::DATA_INTEGRITY_SYNC,
+        kd::DescriptorFlags::DATA_INTEGRITY_SYNC,
+    ),
+    (
+        DescriptorFlags::REQUESTED_WRITE_SYNC,
+        kd::DescriptorFlags::REQUESTED_WRITE_SYNC,
+    ),
+    (
+        DescriptorFlags::MUTATE_DIRECTORY,
+        kd::DescriptorFlags::MUTATE_DIRECTORY,
+    ),
+];
 
 type FsResult<T> = wasmtime::Result<Result<T, ErrorCode>>;
 
 /// Turns a kernel result into the WIT result.
 fn wit<T>(r: Result<T, Errno>) -> FsResult<T> {
     Ok(r.map_err(error_code))
-}
-
-impl Descriptor {
-    fn flags(&self) -> DescriptorFlags {
-        match self {
-            Descriptor::File { flags, .. } | Descriptor::Dir { flags, .. } => *flags,
-        }
-    }
-
-    fn file(&self) -> Result<&Arc<dyn File>, Errno> {
-        match self {
-            Descriptor::File { file, .. } => Ok(file),
-            Descriptor::Dir { .. } => Err(Errno::Isdir),
-        }
-    }
-
-    fn dir(&self) -> Result<&Arc<dyn Dir>, Errno> {
-        match self {
-            Descriptor::Dir { dir, .. } => Ok(dir),
-            Descriptor::File { .. } => Err(Errno::Notdir),
-        }
-    }
-
-    /// The file, if the descriptor was opened with `flag` (`bad-descriptor`
-    /// otherwise, as the WIT text says).
-    fn file_with(&self, flag: DescriptorFlags) -> Result<&Arc<dyn File>, Errno> {
-        let f = self.file()?;
-        if !self.flags().contains(flag) {
-            return Err(Errno::Badf);
-        }
-        Ok(f)
-    }
-
-    /// The directory, for an operation that changes what is in it.
-    fn dir_mut(&self) -> Result<&Arc<dyn Dir>, Errno> {
-        let d = self.dir()?;
-        if !self.flags().contains(DescriptorFlags::MUTATE_DIRECTORY) {
-            return Err(Errno::Rofs);
-        }
-        Ok(d)
-    }
-
-    fn stat(&self) -> Result<Filestat, Errno> {
-        match self {
-            Descriptor::File { file, .. } => file.stat(),
-            Descriptor::Dir { dir, .. } => dir.stat(),
-        }
-    }
 }
 
 impl WasiP2 {
@@ -192,24 +161,8 @@ impl WasiP2 {
 
     /// The preopened directories of the kernel, as descriptors.
     fn preopened(&mut self) -> wasmtime::Result<Vec<(Resource<Descriptor>, String)>> {
-        let mut dirs = Vec::new();
-        for fd in self.kernel.fds.fds().collect::<Vec<_>>() {
-            let d = self.kernel.fds.get(fd).expect("listed descriptors exist");
-            if let (Some(name), Object::Dir(dir)) = (&d.preopen, &d.object) {
-                let mut flags = DescriptorFlags::READ;
-                if !dir.is_read_only() {
-                    flags |= DescriptorFlags::MUTATE_DIRECTORY;
-                }
-                dirs.push((
-                    Descriptor::Dir {
-                        dir: dir.clone(),
-                        flags,
-                    },
-                    String::from_utf8_lossy(name).into_owned(),
-                ));
-            }
-        }
-        dirs.into_iter()
+        kd::preopens(&self.kernel)
+            .into_iter()
             .map(|(d, name)| Ok((self.table.push(d)?, name)))
             .collect()
     }
@@ -230,13 +183,17 @@ impl types::Host for WasiP2 {
     }
 }
 
+fn follow(flags: types::PathFlags) -> bool {
+    flags.contains(types::PathFlags::SYMLINK_FOLLOW)
+}
+
 impl types::HostDescriptor for WasiP2 {
     fn read_via_stream(
         &mut self,
         d: Resource<Descriptor>,
         offset: u64,
     ) -> FsResult<Resource<InputStream>> {
-        let file = match self.desc(&d)?.file_with(DescriptorFlags::READ) {
+        let file = match self.desc(&d)?.file_with(kd::DescriptorFlags::READ) {
             Ok(f) => f.clone(),
             Err(e) => return wit(Err(e)),
         };
@@ -248,7 +205,7 @@ impl types::HostDescriptor for WasiP2 {
         d: Resource<Descriptor>,
         offset: u64,
     ) -> FsResult<Resource<OutputStream>> {
-        let file = match self.desc(&d)?.file_with(DescriptorFlags::WRITE) {
+        let file = match self.desc(&d)?.file_with(kd::DescriptorFlags::WRITE) {
             Ok(f) => f.clone(),
             Err(e) => return wit(Err(e)),
         };
@@ -256,7 +213,7 @@ impl types::HostDescriptor for WasiP2 {
     }
 
     fn append_via_stream(&mut self, d: Resource<Descriptor>) -> FsResult<Resource<OutputStream>> {
-        let file = match self.desc(&d)?.file_with(DescriptorFlags::WRITE) {
+        let file = match self.desc(&d)?.file_with(kd::DescriptorFlags::WRITE) {
             Ok(f) => f.clone(),
             Err(e) => return wit(Err(e)),
         };
@@ -278,35 +235,23 @@ impl types::HostDescriptor for WasiP2 {
             types::Advice::DontNeed => Advice::DontNeed,
             types::Advice::NoReuse => Advice::NoReuse,
         };
-        wit(self
-            .desc(&d)?
-            .file()
-            .and_then(|f| f.advise(offset, length, advice)))
+        wit(self.desc(&d)?.advise(offset, length, advice))
     }
 
     fn sync_data(&mut self, d: Resource<Descriptor>) -> FsResult<()> {
-        wit(match self.desc(&d)? {
-            Descriptor::File { file, .. } => file.datasync(),
-            Descriptor::Dir { dir, .. } => dir.sync(),
-        })
+        wit(self.desc(&d)?.sync_data())
     }
 
     fn get_flags(&mut self, d: Resource<Descriptor>) -> FsResult<DescriptorFlags> {
-        Ok(Ok(self.desc(&d)?.flags()))
+        Ok(Ok(from_kernel(self.desc(&d)?.flags())))
     }
 
     fn get_type(&mut self, d: Resource<Descriptor>) -> FsResult<DescriptorType> {
-        Ok(Ok(match self.desc(&d)? {
-            Descriptor::File { file, .. } => descriptor_type(file.filetype()),
-            Descriptor::Dir { .. } => DescriptorType::Directory,
-        }))
+        Ok(Ok(descriptor_type(self.desc(&d)?.file_type())))
     }
 
     fn set_size(&mut self, d: Resource<Descriptor>, size: u64) -> FsResult<()> {
-        wit(self
-            .desc(&d)?
-            .file_with(DescriptorFlags::WRITE)
-            .and_then(|f| f.set_size(size)))
+        wit(self.desc(&d)?.set_size(size))
     }
 
     fn set_times(
@@ -315,15 +260,7 @@ impl types::HostDescriptor for WasiP2 {
         atim: types::NewTimestamp,
         mtim: types::NewTimestamp,
     ) -> FsResult<()> {
-        let (a, m) = (set_time(atim), set_time(mtim));
-        let desc = self.desc(&d)?;
-        // Changing a directory's metadata is a change of the directory: it
-        // needs `mutate-directory` (WIT). A file's times follow the host
-        // (futimens needs ownership, not an open for writing).
-        wit(match desc {
-            Descriptor::File { file, .. } => file.set_times(a, m),
-            Descriptor::Dir { .. } => desc.dir_mut().and_then(|dir| dir.set_times(a, m)),
-        })
+        wit(self.desc(&d)?.set_times(set_time(atim), set_time(mtim)))
     }
 
     fn read(
@@ -332,58 +269,32 @@ impl types::HostDescriptor for WasiP2 {
         length: u64,
         offset: u64,
     ) -> FsResult<(Vec<u8>, bool)> {
-        let file = match self.desc(&d)?.file_with(DescriptorFlags::READ) {
-            Ok(f) => f,
-            Err(e) => return wit(Err(e)),
-        };
-        let mut buf = vec![0u8; length.min(MAX_READ) as usize];
-        wit(file
-            .pread(&mut [IoSliceMut::new(&mut buf)], offset)
-            .map(|n| {
-                let eof = n < buf.len() || (n == 0 && length > 0);
-                buf.truncate(n);
-                (buf, eof)
-            }))
+        wit(self.desc(&d)?.read(length, offset))
     }
 
     fn write(&mut self, d: Resource<Descriptor>, buffer: Vec<u8>, offset: u64) -> FsResult<u64> {
-        wit(self
-            .desc(&d)?
-            .file_with(DescriptorFlags::WRITE)
-            .and_then(|f| f.pwrite(&[IoSlice::new(&buffer)], offset))
-            .map(|n| n as u64))
+        wit(self.desc(&d)?.write(&buffer, offset))
     }
 
     fn read_directory(
         &mut self,
         d: Resource<Descriptor>,
     ) -> FsResult<Resource<DirectoryEntryStream>> {
-        let listing = match self.desc(&d)?.dir().and_then(|dir| dir.read_dir()) {
+        let entries = match self.desc(&d)?.read_directory() {
             Ok(l) => l,
             Err(e) => return wit(Err(e)),
         };
-        // wasi:filesystem lists neither `.` nor `..`.
-        let entries: Vec<DirEntry> = listing
-            .into_iter()
-            .filter(|e| e.name != b"." && e.name != b"..")
-            .collect();
         Ok(Ok(self.table.push(DirectoryEntryStream {
             entries: entries.into_iter(),
         })?))
     }
 
     fn sync(&mut self, d: Resource<Descriptor>) -> FsResult<()> {
-        wit(match self.desc(&d)? {
-            Descriptor::File { file, .. } => file.sync(),
-            Descriptor::Dir { dir, .. } => dir.sync(),
-        })
+        wit(self.desc(&d)?.sync())
     }
 
     fn create_directory_at(&mut self, d: Resource<Descriptor>, path: String) -> FsResult<()> {
-        wit(self
-            .desc(&d)?
-            .dir_mut()
-            .and_then(|dir| dir.create_dir_at(check_path(path.as_bytes())?)))
+        wit(self.desc(&d)?.create_directory_at(&path))
     }
 
     fn stat(&mut self, d: Resource<Descriptor>) -> FsResult<types::DescriptorStat> {
@@ -396,11 +307,9 @@ impl types::HostDescriptor for WasiP2 {
         flags: types::PathFlags,
         path: String,
     ) -> FsResult<types::DescriptorStat> {
-        let follow = flags.contains(types::PathFlags::SYMLINK_FOLLOW);
         wit(self
             .desc(&d)?
-            .dir()
-            .and_then(|dir| dir.stat_at(check_path(path.as_bytes())?, follow))
+            .stat_at(follow(flags), &path)
             .map(|st| stat(&st)))
     }
 
@@ -412,12 +321,8 @@ impl types::HostDescriptor for WasiP2 {
         atim: types::NewTimestamp,
         mtim: types::NewTimestamp,
     ) -> FsResult<()> {
-        let follow = flags.contains(types::PathFlags::SYMLINK_FOLLOW);
         let (a, m) = (set_time(atim), set_time(mtim));
-        wit(self
-            .desc(&d)?
-            .dir_mut()
-            .and_then(|dir| dir.set_times_at(check_path(path.as_bytes())?, follow, a, m)))
+        wit(self.desc(&d)?.set_times_at(follow(flags), &path, a, m))
     }
 
     fn link_at(
@@ -428,19 +333,10 @@ impl types::HostDescriptor for WasiP2 {
         new_d: Resource<Descriptor>,
         new_path: String,
     ) -> FsResult<()> {
-        let follow = old_flags.contains(types::PathFlags::SYMLINK_FOLLOW);
-        let new_dir = match self.desc(&new_d)?.dir_mut() {
-            Ok(n) => n.clone(),
-            Err(e) => return wit(Err(e)),
-        };
-        wit(self.desc(&d)?.dir().and_then(|dir| {
-            dir.link_at(
-                check_path(old_path.as_bytes())?,
-                follow,
-                &*new_dir,
-                check_path(new_path.as_bytes())?,
-            )
-        }))
+        let new_dir = self.desc(&new_d)?;
+        wit(self
+            .desc(&d)?
+            .link_at(follow(old_flags), &old_path, new_dir, &new_path))
     }
 
     fn open_at(
@@ -451,77 +347,25 @@ impl types::HostDescriptor for WasiP2 {
         open_flags: types::OpenFlags,
         flags: DescriptorFlags,
     ) -> FsResult<Resource<Descriptor>> {
-        let parent = self.desc(&d)?;
-        let dir = match parent.dir() {
-            Ok(d) => d.clone(),
-            Err(e) => return wit(Err(e)),
-        };
-        let parent_flags = parent.flags();
-        let changes = flags.intersects(DescriptorFlags::WRITE | DescriptorFlags::MUTATE_DIRECTORY)
-            || open_flags.intersects(types::OpenFlags::CREATE | types::OpenFlags::TRUNCATE);
-        // A descriptor cannot hand out more than it has.
-        if changes && !parent_flags.contains(DescriptorFlags::MUTATE_DIRECTORY) {
-            return wit(Err(Errno::Rofs));
-        }
-        let path = match check_path(path.as_bytes()) {
-            Ok(p) => p,
-            Err(e) => return wit(Err(e)),
-        };
-        let mut fdflags = FdFlags::empty();
-        if flags.contains(DescriptorFlags::FILE_INTEGRITY_SYNC) {
-            fdflags |= FdFlags::SYNC;
-        }
-        if flags.contains(DescriptorFlags::DATA_INTEGRITY_SYNC) {
-            fdflags |= FdFlags::DSYNC;
-        }
-        if flags.contains(DescriptorFlags::REQUESTED_WRITE_SYNC) {
-            fdflags |= FdFlags::RSYNC;
-        }
-        let opts = OpenOptions {
-            read: flags.contains(DescriptorFlags::READ),
-            write: flags.contains(DescriptorFlags::WRITE),
+        let how = OpenAt {
+            follow: follow(path_flags),
             create: open_flags.contains(types::OpenFlags::CREATE),
+            directory: open_flags.contains(types::OpenFlags::DIRECTORY),
             exclusive: open_flags.contains(types::OpenFlags::EXCLUSIVE),
             truncate: open_flags.contains(types::OpenFlags::TRUNCATE),
-            directory: open_flags.contains(types::OpenFlags::DIRECTORY),
-            follow: path_flags.contains(types::PathFlags::SYMLINK_FOLLOW),
-            fdflags,
         };
-        let desc = match dir.open_at(path, &opts) {
-            Ok(Opened::File(file)) => Descriptor::File { file, flags },
-            Ok(Opened::Dir(dir)) => {
-                let mut flags = flags;
-                if dir.is_read_only() {
-                    flags &= !DescriptorFlags::MUTATE_DIRECTORY;
-                }
-                Descriptor::Dir { dir, flags }
-            }
-            Err(e) => return wit(Err(e)),
-        };
-        Ok(Ok(self.table.push(desc)?))
+        match self.desc(&d)?.open_at(how, &path, to_kernel(flags)) {
+            Ok(desc) => Ok(Ok(self.table.push(desc)?)),
+            Err(e) => wit(Err(e)),
+        }
     }
 
     fn readlink_at(&mut self, d: Resource<Descriptor>, path: String) -> FsResult<String> {
-        wit(self
-            .desc(&d)?
-            .dir()
-            .and_then(|dir| dir.readlink_at(check_path(path.as_bytes())?))
-            .and_then(|t| String::from_utf8(t).map_err(|_| Errno::Ilseq))
-            // WIT: a link to an absolute path is not readable (not-permitted).
-            .and_then(|t| {
-                if t.starts_with('/') {
-                    Err(Errno::Perm)
-                } else {
-                    Ok(t)
-                }
-            }))
+        wit(self.desc(&d)?.readlink_at(&path))
     }
 
     fn remove_directory_at(&mut self, d: Resource<Descriptor>, path: String) -> FsResult<()> {
-        wit(self
-            .desc(&d)?
-            .dir_mut()
-            .and_then(|dir| dir.remove_dir_at(check_path(path.as_bytes())?)))
+        wit(self.desc(&d)?.remove_directory_at(&path))
     }
 
     fn rename_at(
@@ -531,17 +375,8 @@ impl types::HostDescriptor for WasiP2 {
         new_d: Resource<Descriptor>,
         new_path: String,
     ) -> FsResult<()> {
-        let new_dir = match self.desc(&new_d)?.dir_mut() {
-            Ok(n) => n.clone(),
-            Err(e) => return wit(Err(e)),
-        };
-        wit(self.desc(&d)?.dir_mut().and_then(|dir| {
-            dir.rename_at(
-                check_path(old_path.as_bytes())?,
-                &*new_dir,
-                check_path(new_path.as_bytes())?,
-            )
-        }))
+        let new_dir = self.desc(&new_d)?;
+        wit(self.desc(&d)?.rename_at(&old_path, new_dir, &new_path))
     }
 
     fn symlink_at(
@@ -550,26 +385,11 @@ impl types::HostDescriptor for WasiP2 {
         old_path: String,
         new_path: String,
     ) -> FsResult<()> {
-        wit(self.desc(&d)?.dir_mut().and_then(|dir| {
-            if old_path.is_empty() {
-                return Err(Errno::Noent);
-            }
-            if old_path.contains('\0') {
-                return Err(Errno::Ilseq);
-            }
-            // WIT: an absolute target fails with not-permitted.
-            if old_path.starts_with('/') {
-                return Err(Errno::Perm);
-            }
-            dir.symlink_at(&old_path, check_path(new_path.as_bytes())?)
-        }))
+        wit(self.desc(&d)?.symlink_at(&old_path, &new_path))
     }
 
     fn unlink_file_at(&mut self, d: Resource<Descriptor>, path: String) -> FsResult<()> {
-        wit(self
-            .desc(&d)?
-            .dir_mut()
-            .and_then(|dir| dir.unlink_file_at(check_path(path.as_bytes())?)))
+        wit(self.desc(&d)?.unlink_file_at(&path))
     }
 
     fn is_same_object(
@@ -577,12 +397,11 @@ impl types::HostDescriptor for WasiP2 {
         a: Resource<Descriptor>,
         b: Resource<Descriptor>,
     ) -> wasmtime::Result<bool> {
-        let (a, b) = (self.desc(&a)?.stat(), self.desc(&b)?.stat());
-        Ok(matches!((a, b), (Ok(a), Ok(b)) if a.dev == b.dev && a.ino == b.ino))
+        Ok(self.desc(&a)?.is_same_object(self.desc(&b)?))
     }
 
     fn metadata_hash(&mut self, d: Resource<Descriptor>) -> FsResult<types::MetadataHashValue> {
-        wit(self.desc(&d)?.stat().map(|st| metadata_hash(&st)))
+        wit(self.desc(&d)?.metadata_hash().map(metadata_hash))
     }
 
     fn metadata_hash_at(
@@ -591,12 +410,10 @@ impl types::HostDescriptor for WasiP2 {
         flags: types::PathFlags,
         path: String,
     ) -> FsResult<types::MetadataHashValue> {
-        let follow = flags.contains(types::PathFlags::SYMLINK_FOLLOW);
         wit(self
             .desc(&d)?
-            .dir()
-            .and_then(|dir| dir.stat_at(check_path(path.as_bytes())?, follow))
-            .map(|st| metadata_hash(&st)))
+            .metadata_hash_at(follow(flags), &path)
+            .map(metadata_hash))
     }
 
     fn drop(&mut self, d: Resource<Descriptor>) -> wasmtime::Result<()> {

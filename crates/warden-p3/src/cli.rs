@@ -9,13 +9,12 @@
 
 use crate::bindings::wasi::cli::types::ErrorCode;
 use crate::bindings::wasi::cli::{environment, exit, stderr, stdin, stdout, types};
-use crate::{WasiP3, WasiP3Ctx};
+use crate::{done_future, WasiP3, WasiP3Ctx};
 use std::future::Future;
 use std::io::{IoSlice, IoSliceMut};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use tokio::sync::oneshot;
 use warden_kernel::fs::File;
 use warden_kernel::proc::ProcExit;
 use warden_kernel::{Kernel, Object};
@@ -62,20 +61,8 @@ impl stdin::Host for WasiP3Ctx<'_> {}
 impl stdout::Host for WasiP3Ctx<'_> {}
 impl stderr::Host for WasiP3Ctx<'_> {}
 
-/// The result the `future<result<_, error-code>>` of a stdio stream
-/// resolves to, sent once when the stream ends.
-type Done = oneshot::Sender<Result<(), ErrorCode>>;
-
-fn done_future<T: Send + 'static>(
-    access: &mut Access<'_, T, WasiP3>,
-) -> wasmtime::Result<(Done, FutureReader<Result<(), ErrorCode>>)> {
-    let (tx, rx) = oneshot::channel();
-    let future = FutureReader::new(access, async move {
-        // A dropped sender (the run ended first) reads as success.
-        Ok::<_, wasmtime::Error>(rx.await.unwrap_or(Ok(())))
-    })?;
-    Ok((tx, future))
-}
+/// The sender of the `future<result<_, error-code>>` of a stdio stream.
+type Done = crate::Done<ErrorCode>;
 
 fn write_via_stream<T: Send + 'static>(
     mut access: Access<'_, T, WasiP3>,

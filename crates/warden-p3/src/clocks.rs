@@ -47,15 +47,19 @@ async fn sleep(ns: u64) -> wasmtime::Result<()> {
 
 impl system_clock::Host for WasiP3Ctx<'_> {
     fn now(&mut self) -> wasmtime::Result<system_clock::Instant> {
-        let ns = Clock::Realtime.now() as i128;
-        // The kernel's nanoseconds wrap before the epoch; read them signed.
-        let ns = ns as u64 as i64 as i128;
-        Ok(system_clock::Instant {
-            seconds: ns.div_euclid(1_000_000_000) as i64,
-            nanoseconds: ns.rem_euclid(1_000_000_000) as u32,
-        })
+        Ok(instant(Clock::Realtime.now()))
     }
     fn get_resolution(&mut self) -> wasmtime::Result<u64> {
         Ok(Clock::Realtime.resolution())
+    }
+}
+
+/// A `system-clock` instant for the kernel's nanoseconds since the epoch
+/// (which wrap before the epoch: read them signed).
+pub fn instant(ns: u64) -> system_clock::Instant {
+    let ns = ns as i64 as i128;
+    system_clock::Instant {
+        seconds: ns.div_euclid(1_000_000_000) as i64,
+        nanoseconds: ns.rem_euclid(1_000_000_000) as u32,
     }
 }

@@ -3,7 +3,8 @@
 //! A first slice of WASI 0.3 (component-model async) for components,
 //! generated from the vendored WIT (`wit/p3`) and translated onto
 //! [`warden_kernel::Kernel`]: wasi:cli (environment, exit, stdin, stdout,
-//! stderr), wasi:clocks (monotonic-clock, system-clock) and wasi:random.
+//! stderr), wasi:clocks (monotonic-clock, system-clock), wasi:random and
+//! wasi:filesystem (types, preopens).
 
 pub mod bindings {
     wasmtime::component::bindgen!({
@@ -22,6 +23,8 @@ pub mod bindings {
                 import wasi:random/random@0.3.2;
                 import wasi:random/insecure@0.3.2;
                 import wasi:random/insecure-seed@0.3.2;
+                import wasi:filesystem/types@0.3.2;
+                import wasi:filesystem/preopens@0.3.2;
                 export wasi:cli/run@0.3.2;
             }
         ",
@@ -30,17 +33,26 @@ pub mod bindings {
             "wasi:cli/stdin.read-via-stream": store | trappable,
             "wasi:cli/stdout.write-via-stream": store | trappable,
             "wasi:cli/stderr.write-via-stream": store | trappable,
+            "wasi:filesystem/types.[method]descriptor.read-via-stream": store | trappable,
+            "wasi:filesystem/types.[method]descriptor.write-via-stream": store | trappable,
+            "wasi:filesystem/types.[method]descriptor.append-via-stream": store | trappable,
+            "wasi:filesystem/types.[method]descriptor.read-directory": store | trappable,
             default: trappable,
+        },
+        with: {
+            "wasi:filesystem/types.descriptor": crate::filesystem::Descriptor,
         },
     });
 }
 
 pub mod cli;
 pub mod clocks;
+pub mod filesystem;
 pub mod random;
 
+use tokio::sync::oneshot;
 use warden_kernel::Kernel;
-use wasmtime::component::HasData;
+use wasmtime::component::{Access, FutureReader, HasData, ResourceTable};
 
 /// The [`HasData`] marker of the WASI 0.3 host functions: their view of the
 /// store is a [`WasiP3Ctx`], a borrow of the run's kernel.
@@ -54,11 +66,37 @@ impl HasData for WasiP3 {
 /// the WASI 0.1 and 0.2 layers (stdio are its descriptors 0, 1 and 2).
 pub struct WasiP3Ctx<'a> {
     pub kernel: &'a mut Kernel,
+    /// The store's resource table (shared with the WASI 0.2 layer: a
+    /// component that imports both keeps all its resources in one table).
+    pub table: &'a mut ResourceTable,
+}
+
+/// The sending half of a `future<result<_, E>>` that reports how a stream
+/// ended; sent once.
+pub(crate) type Done<E> = oneshot::Sender<Result<(), E>>;
+
+/// The guest's end of a stream's outcome: `future<result<_, E>>`.
+pub(crate) type Outcome<E> = FutureReader<Result<(), E>>;
+
+/// A `future<result<_, E>>` for the guest and the sender that resolves it.
+/// A sender dropped unsent (the run ended first) resolves it to `ok`.
+pub(crate) fn done_future<T: Send + 'static, E>(
+    access: &mut Access<'_, T, WasiP3>,
+) -> wasmtime::Result<(Done<E>, Outcome<E>)>
+where
+    Result<(), E>: wasmtime::component::Lower + wasmtime::component::Lift + Send + Sync + 'static,
+{
+    let (tx, rx) = oneshot::channel();
+    let future = FutureReader::new(access, async move {
+        Ok::<_, wasmtime::Error>(rx.await.unwrap_or(Ok(())))
+    })?;
+    Ok((tx, future))
 }
 
 /// Adds the WASI 0.3 interfaces of this slice (wasi:cli environment, exit,
 /// stdin, stdout, stderr; wasi:clocks monotonic-clock, system-clock;
-/// wasi:random) to `linker`, for a store whose data is `T`.
+/// wasi:random; wasi:filesystem types and preopens) to `linker`, for a store
+/// whose data is `T`.
 pub fn add_to_linker<T: Send + 'static>(
     linker: &mut wasmtime::component::Linker<T>,
     get: fn(&mut T) -> WasiP3Ctx<'_>,

@@ -563,6 +563,7 @@ impl Sandbox {
     ) -> anyhow::Result<Outcome> {
         warden_p3::add_to_linker(&mut linker, |h| warden_p3::WasiP3Ctx {
             kernel: &mut h.wasi.kernel,
+            table: &mut h.wasi.table,
         })?;
         let mut store = new_store(&self.engine, &self.limits, self.kernel, self.http)?;
         let rt = tokio::runtime::Builder::new_current_thread()
@@ -577,7 +578,7 @@ impl Sandbox {
                     if msg.contains("matching implementation was not found")
                         || msg.contains("import")
                     {
-                        bail!("{msg}; for WASI 0.3 Warden provides wasi:cli (environment, exit, stdin, stdout, stderr), wasi:clocks (monotonic-clock, system-clock) and wasi:random so far, beside all of WASI 0.2");
+                        bail!("{msg}; for WASI 0.3 Warden provides wasi:cli (environment, exit, stdin, stdout, stderr), wasi:clocks (monotonic-clock, system-clock), wasi:random and wasi:filesystem so far, beside all of WASI 0.2");
                     }
                     return Ok(ended(e));
                 }

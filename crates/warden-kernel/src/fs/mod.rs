@@ -14,6 +14,7 @@
 //!   scratch space.
 //! - [`readonly`]: wraps any `Dir` and refuses every mutation with `rofs`.
 
+pub mod descriptor;
 pub mod host;
 pub mod memory;
 pub mod readonly;
