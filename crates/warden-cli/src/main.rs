@@ -82,7 +82,8 @@ fn sandbox(args: &RunArgs, settings: &options::Settings) -> anyhow::Result<warde
     let mut builder = Sandbox::builder()
         .args(settings.guest_args.iter())
         .limits(settings.limits.clone())
-        .network(settings.network.clone());
+        .network(settings.network.clone())
+        .wasi_p3(settings.wasi_p3);
     if args.no_cache {
         builder = builder.compile_cache(None);
     }

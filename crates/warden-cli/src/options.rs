@@ -187,6 +187,8 @@ pub struct Settings {
     pub network: NetworkPolicy,
     /// wasi:http egress grants, when HTTP is linked.
     pub http: Option<warden::http::HttpPolicy>,
+    /// Whether WASI 0.3 components may run.
+    pub wasi_p3: bool,
 }
 
 fn is_true(v: Option<&str>) -> anyhow::Result<bool> {
@@ -267,6 +269,7 @@ impl RunArgs {
         }
         let mut tcplisten = self.tcplisten.clone();
         let mut http_on = !self.allow_http.is_empty();
+        let mut wasi_p3 = true;
         let mut http = warden::http::HttpPolicy::default();
         for spec in &self.allow_http {
             let grant: warden::http::policy::Grant = spec.parse()?;
@@ -296,8 +299,11 @@ impl RunArgs {
                     is_true(val)?;
                 }
                 "http" => http_on = is_true(val)?,
-                "p3" | "nn" | "threads" | "config" | "keyvalue" => {
-                    bail!("-S {key} is not supported by this Warden yet (it runs WASI 0.1 modules and WASI 0.2 components)")
+                // WASI 0.3 components are recognised and run without it;
+                // `-S p3=n` refuses them, as a wasmtime without it would.
+                "p3" => wasi_p3 = is_true(val)?,
+                "nn" | "threads" | "config" | "keyvalue" => {
+                    bail!("-S {key} is not supported by this Warden (it provides WASI 0.1, 0.2 and 0.3: cli, clocks, random, filesystem, sockets, http)")
                 }
                 _ => bail!("unknown -S option `{key}`"),
             }
@@ -327,9 +333,11 @@ impl RunArgs {
                             .with_context(|| format!("`{v}` is not a number"))?,
                     )
                 }
-                ("component-model" | "component-model-async", _) => {
+                ("component-model", _) => {
                     is_true(val)?;
                 }
+                // Component-model async is what WASI 0.3 runs on.
+                ("component-model-async", _) => wasi_p3 &= is_true(val)?,
                 (k @ ("timeout" | "max-memory-size" | "fuel"), None) => {
                     bail!("-W {k} needs a value: -W {k}=...")
                 }
@@ -372,6 +380,7 @@ impl RunArgs {
             limits,
             network,
             http: http_on.then_some(http),
+            wasi_p3,
         })
     }
 }

@@ -170,11 +170,16 @@ fn alive(pid: u32) -> bool {
 
 /// VmRSS of `pid` in KiB.
 fn rss_kib(pid: u32) -> u64 {
+    proc_status(pid, "VmRSS:")
+}
+
+/// A number from `/proc/PID/status` (`VmRSS:`, `Threads:`…).
+fn proc_status(pid: u32, field: &str) -> u64 {
     let s = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("read /proc/PID/status");
     let line = s
         .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .expect("VmRSS line");
+        .find(|l| l.starts_with(field))
+        .unwrap_or_else(|| panic!("no {field} line"));
     line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
 
@@ -1639,25 +1644,23 @@ fn sigint_on_an_idle_server_exits_0() {
 // ---------------------------------------------------------------------------
 // 5. Load.
 
-/// 64 keep-alive connections hammer `/hello` for 10 s: no errors, and the
-/// server's memory is flat after warm-up.
+/// 64 keep-alive connections hammer `/hello` for 10 s after an 8 s warm-up:
+/// no errors, and the server's memory is flat after warm-up.
 ///
-/// "Flat" is judged on the shape of the RSS curve, not on two points: the
-/// first seconds ramp up while the blocking pool grows to the offered
-/// concurrency and malloc arenas and pooling-allocator slots get touched
-/// (a CI run measured 23.8 → 28.4 MiB in the first 4 s, then flat). A leak
-/// grows in both halves of the run, so the peak of the second half must stay
-/// within a few percent of the peak of the first half, and the whole run
-/// within a loose overall bound.
+/// The warm-up is long because the first seconds ramp up while the worker
+/// pool grows to the offered concurrency and each new thread's stack and
+/// malloc caches get touched (CI measured 21.7 → 24.5 MiB over the first
+/// 10 s on a busy 2-core machine; a 90 s run here then stayed within
+/// ±1 MiB). A leak of even 8 bytes a request would add over 1 MiB in the
+/// 10 s measured (≈ 130k requests), so the end may exceed the RSS at the
+/// end of the warm-up by at most 8 %.
 #[test]
 fn load_64_keep_alive_connections_for_10_s() {
     const CONNS: usize = 64;
-    const WARMUP: Duration = Duration::from_secs(2);
+    const WARMUP: Duration = Duration::from_secs(8);
     const RUN: Duration = Duration::from_secs(10);
-    /// Second-half peak over first-half peak.
-    const RSS_PLATEAU_LIMIT: f64 = 0.06;
-    /// End over the first sample after warm-up (the ramp included).
-    const RSS_GROWTH_LIMIT: f64 = 0.50;
+    /// End over the RSS at the end of the warm-up.
+    const RSS_GROWTH_LIMIT: f64 = 0.08;
 
     let _g = exclusive();
     let srv = Server::start(&[]);
@@ -1712,12 +1715,14 @@ fn load_64_keep_alive_connections_for_10_s() {
     std::thread::sleep(WARMUP);
     let warm_ok = ok.load(Ordering::Relaxed);
     let rss_warm = rss_kib(pid);
+    let threads_warm = proc_status(pid, "Threads:");
     let mut samples = vec![rss_warm];
     while start.elapsed() < WARMUP + RUN {
         std::thread::sleep(Duration::from_secs(1));
         samples.push(rss_kib(pid));
     }
     let rss_end = rss_kib(pid);
+    let threads_end = proc_status(pid, "Threads:");
     let measured = start.elapsed() - WARMUP;
     let end_ok = ok.load(Ordering::Relaxed);
     stop.store(true, Ordering::Relaxed);
@@ -1732,7 +1737,7 @@ fn load_64_keep_alive_connections_for_10_s() {
         "load: {CONNS} keep-alive connections, GET /hello: {total} responses in {:.1} s, \
          {rps:.0} requests/s after warm-up, {errs} errors; \
          RSS after {WARMUP:?} warm-up {rss_warm} KiB, at the end {rss_end} KiB ({:+.1} %); \
-         samples (KiB, 1/s): {samples:?}",
+         samples (KiB, 1/s): {samples:?}; threads {threads_warm} then {threads_end}",
         start.elapsed().as_secs_f64(),
         growth * 100.0
     );
@@ -1745,20 +1750,10 @@ fn load_64_keep_alive_connections_for_10_s() {
     assert!(total > 0);
     assert!(
         growth < RSS_GROWTH_LIMIT,
-        "RSS grew {:.1} % (over {:.0} %) from {rss_warm} KiB to {rss_end} KiB: samples {samples:?}",
+        "RSS grew {:.1} % (over {:.0} %) from {rss_warm} KiB to {rss_end} KiB: samples {samples:?}, \
+         threads {threads_warm} then {threads_end}",
         growth * 100.0,
         RSS_GROWTH_LIMIT * 100.0
-    );
-    let (first_half, second_half) = samples.split_at(samples.len() / 2);
-    let first_peak = *first_half.iter().max().unwrap();
-    let second_peak = *second_half.iter().max().unwrap();
-    let plateau = second_peak as f64 / first_peak as f64 - 1.0;
-    assert!(
-        plateau < RSS_PLATEAU_LIMIT,
-        "RSS still growing after warm-up: second-half peak {second_peak} KiB is {:.1} % over \
-         the first-half peak {first_peak} KiB (limit {:.0} %): samples {samples:?}",
-        plateau * 100.0,
-        RSS_PLATEAU_LIMIT * 100.0
     );
     // Healthy afterwards.
     let r = srv.get("/hello");

@@ -70,3 +70,89 @@ fn p3_command_reads_stdin_stream() {
     let want = expected(&["3", "--stdin"], None) + "stdin: \"line one\\nline two\\n\"\n";
     assert_eq!(out.stdout, want, "{}", out.describe());
 }
+
+/// `warden run` started with stdin a pipe the test holds open (nothing
+/// written, never closed), killed after `limit`.
+fn run_with_open_stdin(args: &[&str], limit: Duration) -> (std::process::Output, Duration) {
+    use std::process::{Command, Stdio};
+    let start = Instant::now();
+    let mut child = Command::new(common::warden_bin())
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start warden");
+    let stdin = child.stdin.take();
+    while child.try_wait().unwrap().is_none() && start.elapsed() < limit {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    drop(stdin);
+    (out, start.elapsed())
+}
+
+/// A stdin read that never completes does not stall a timer in another
+/// task of the same guest, and the guest returning with the read still
+/// pending ends the run at once (the host does not wait for the read).
+#[test]
+fn a_blocked_stdin_read_does_not_stall_a_timer() {
+    let wasm = hello();
+    let (out, took) = run_with_open_stdin(
+        &["run", wasm.to_str().unwrap(), "--race"],
+        Duration::from_secs(20),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        (out.status.code(), stdout.as_ref()),
+        (Some(0), "race: timer first\n"),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+}
+
+/// `-W timeout` also ends a 0.3 guest whose only task waits in the host
+/// (a stdin read that never completes), where no wasm code runs for the
+/// epoch to interrupt.
+#[test]
+fn timeout_ends_a_guest_waiting_in_the_host() {
+    let wasm = hello();
+    let (out, took) = run_with_open_stdin(
+        &[
+            "run",
+            "-W",
+            "timeout=300ms",
+            wasm.to_str().unwrap(),
+            "0",
+            "--stdin",
+        ],
+        Duration::from_secs(20),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(134), "stderr: {stderr}");
+    assert!(stderr.contains("ran out of time"), "stderr: {stderr}");
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+}
+
+/// The Wasmtime CLI's switches for WASI 0.3 are accepted with their
+/// meaning: `-S p3 -W component-model-async` runs a 0.3 command (Warden
+/// recognises one without them), `-S p3=n` or `-W component-model-async=n`
+/// refuses it with a message naming the switch.
+#[test]
+fn wasmtime_p3_switches() {
+    let wasm = hello();
+    let out = Warden::new()
+        .args(["run", "-S", "p3", "-W", "component-model-async"])
+        .arg(&wasm)
+        .output();
+    out.assert_success();
+    assert_eq!(out.stdout, expected(&[], None), "{}", out.describe());
+    for off in [["-S", "p3=n"], ["-W", "component-model-async=n"]] {
+        let out = Warden::new().arg("run").args(off).arg(&wasm).output();
+        out.assert_code(1);
+        out.assert_stderr_contains("WASI 0.3 is turned off here");
+        assert_eq!(out.stdout, "", "{}", out.describe());
+    }
+}

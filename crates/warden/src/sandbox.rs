@@ -35,6 +35,7 @@ pub struct Limits {
 /// What a guest may touch, being assembled.
 pub struct SandboxBuilder {
     serving: bool,
+    wasi_p3: bool,
     kernel: Kernel,
     http: Option<warden_http::WasiHttp>,
     cache_dir: Option<std::path::PathBuf>,
@@ -52,6 +53,8 @@ pub struct Sandbox {
     pub(crate) engine: Engine,
     /// The engine's settings, to make the WASI 0.3 engine from.
     config: Config,
+    /// Whether WASI 0.3 components may run (`-S p3`, on by default).
+    wasi_p3: bool,
 }
 
 /// How a run ended.
@@ -123,6 +126,7 @@ impl Sandbox {
     pub fn builder() -> SandboxBuilder {
         SandboxBuilder {
             serving: false,
+            wasi_p3: true,
             kernel: Kernel::new(),
             http: None,
             cache_dir: crate::cache::default_dir(),
@@ -233,6 +237,13 @@ impl SandboxBuilder {
 
     /// Prepares the engine for `Sandbox::serve`: many short instances, each
     /// with its own wall-time limit.
+    /// Whether WASI 0.3 components (component-model async) may run; on by
+    /// default (`-S p3=n` or `-W component-model-async=n` turn it off).
+    pub fn wasi_p3(mut self, enabled: bool) -> Self {
+        self.wasi_p3 = enabled;
+        self
+    }
+
     pub fn for_serving(mut self) -> Self {
         self.serving = true;
         self
@@ -300,6 +311,7 @@ impl SandboxBuilder {
             limits: self.limits,
             engine,
             config,
+            wasi_p3: self.wasi_p3,
         })
     }
 }
@@ -320,6 +332,9 @@ impl Sandbox {
         // A core module (the common case) is never one: no scan.
         let core_module = bytes.get(4..8) == Some(&[1, 0, 0, 0]);
         if !core_module && memchr::memmem::find(bytes, P3_RUN).is_some() {
+            if !self.wasi_p3 {
+                bail!("this is a WASI 0.3 command (it exports `wasi:cli/run@0.3`), and WASI 0.3 is turned off here (-S p3=n or -W component-model-async=n)");
+            }
             self.engine = Engine::new(self.config.clone().concurrency_support(true))?;
         }
         Ok(())
@@ -505,6 +520,9 @@ impl Sandbox {
             .map(|(name, _)| name.to_owned())
             .collect();
         if let Some(run_export) = exports.iter().find(|n| n.starts_with("wasi:cli/run@0.3.")) {
+            if !self.wasi_p3 {
+                bail!("this is a WASI 0.3 command (it exports `{run_export}`), and WASI 0.3 is turned off here (-S p3=n or -W component-model-async=n)");
+            }
             return self.run_component_p3(linker, component, run_export);
         }
         let run_export = exports
@@ -565,12 +583,13 @@ impl Sandbox {
             kernel: &mut h.wasi.kernel,
             table: &mut h.wasi.table,
         })?;
+        let timeout = self.limits.timeout;
         let mut store = new_store(&self.engine, &self.limits, self.kernel, self.http)?;
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_time()
             .build()
             .context("cannot start the async runtime for a WASI 0.3 component")?;
-        rt.block_on(async move {
+        let outcome = rt.block_on(async move {
             let instance = match linker.instantiate_async(&mut store, &component).await {
                 Ok(i) => i,
                 Err(e) => {
@@ -593,9 +612,21 @@ impl Sandbox {
                 .get_typed_func::<(), (Result<(), ()>,)>(&mut store, &func)
                 .map_err(anyhow::Error::from)
                 .with_context(|| format!("`{run_export}#run` has the wrong type"))?;
-            let r = store
-                .run_concurrent(async move |accessor| run.call_concurrent(accessor, ()).await)
-                .await;
+            let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
+            let call = store
+                .run_concurrent(async move |accessor| run.call_concurrent(accessor, ()).await);
+            // The epoch interrupts wasm code at the limit; a guest whose
+            // tasks all wait in the host (a sleep, a read) is stopped here.
+            let r = match deadline {
+                Some(at) => match tokio::time::timeout_at(at, call).await {
+                    Ok(r) => r,
+                    Err(_) => Err(wasmtime::Error::msg(format!(
+                        "the guest ran out of time (-W timeout={:?}) while waiting in the host",
+                        timeout.unwrap_or_default()
+                    ))),
+                },
+                None => call.await,
+            };
             Ok(match r.and_then(|r| r) {
                 Ok((Ok(()),)) => Outcome {
                     exit: Exit::Status(0),
@@ -607,7 +638,11 @@ impl Sandbox {
                 },
                 Err(e) => ended(e),
             })
-        })
+        });
+        // A read the guest left pending (stdin that never comes) sits on a
+        // blocking thread; the run is over, so do not wait for it.
+        rt.shutdown_background();
+        outcome
     }
 }
 

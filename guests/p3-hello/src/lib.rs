@@ -7,6 +7,8 @@
 //! `CODE` (0 when absent) through `exit-with-code`. With `--stdin` among
 //! the words it first reads all of stdin through the 0.3 stdin stream and
 //! prints it; it always ends with one line on the 0.3 stderr stream.
+//! `p3-hello --race` instead races a stdin read against a timer (see
+//! [`race`]).
 
 use wasip3::cli::{environment, exit, stderr, stdin, stdout};
 use wasip3::clocks::{monotonic_clock, system_clock};
@@ -16,9 +18,46 @@ wasip3::cli::command::export!(Hello);
 
 struct Hello;
 
+/// `--race`: reads stdin and waits 100 ms on the monotonic clock at once,
+/// and prints which finished first (stdin is left open by the test, so the
+/// timer must win: a blocked stdin read must not stall the guest's other
+/// tasks). Returns with the read still pending (the host must not wait for
+/// it to exit).
+async fn race() -> String {
+    use std::future::Future;
+    use std::task::Poll;
+    let (data, _done) = stdin::read_via_stream();
+    let mut read = std::pin::pin!(data.collect());
+    let mut timer = std::pin::pin!(monotonic_clock::wait_for(100_000_000));
+    let first = std::future::poll_fn(|cx| {
+        if timer.as_mut().poll(cx).is_ready() {
+            return Poll::Ready("timer");
+        }
+        if read.as_mut().poll(cx).is_ready() {
+            return Poll::Ready("stdin");
+        }
+        Poll::Pending
+    })
+    .await;
+    format!("race: {first} first\n")
+}
+
+async fn print(text: String) {
+    let (mut tx, rx) = wasip3::wit_stream::new();
+    let done = stdout::write_via_stream(rx);
+    let rest = tx.write_all(text.into_bytes()).await;
+    assert!(rest.is_empty(), "stdout took only part of the text");
+    drop(tx);
+    done.await.expect("stdout stream failed");
+}
+
 impl wasip3::exports::cli::run::Guest for Hello {
     async fn run() -> Result<(), ()> {
         let args = environment::get_arguments();
+        if args.get(1).map(String::as_str) == Some("--race") {
+            print(race().await).await;
+            return Ok(());
+        }
         let env = environment::get_environment();
         let mut out = String::from("hello from wasi 0.3\n");
         out += &format!("args: {:?}\n", &args[1..]);
@@ -56,12 +95,7 @@ impl wasip3::exports::cli::run::Guest for Hello {
             out += &format!("stdin: {:?}\n", String::from_utf8_lossy(&bytes));
         }
 
-        let (mut tx, rx) = wasip3::wit_stream::new();
-        let done = stdout::write_via_stream(rx);
-        let rest = tx.write_all(out.into_bytes()).await;
-        assert!(rest.is_empty(), "stdout took only part of the text");
-        drop(tx);
-        done.await.expect("stdout stream failed");
+        print(out).await;
 
         let (mut tx, rx) = wasip3::wit_stream::new();
         let done = stderr::write_via_stream(rx);
