@@ -22,6 +22,7 @@ fn expected(args: &[&str], greeting: Option<&str>) -> String {
          args: {args:?}\n\
          P3_GREETING: {greeting:?}\n\
          cwd: None\n\
+         terminals: stdin false stdout false stderr false\n\
          slept >= 50ms: true\n\
          monotonic resolution ok: true\n\
          system clock after 2020: true\n\
@@ -155,4 +156,30 @@ fn wasmtime_p3_switches() {
         out.assert_stderr_contains("WASI 0.3 is turned off here");
         assert_eq!(out.stdout, "", "{}", out.describe());
     }
+}
+
+/// On a terminal (a pty made by util-linux `script`), the three
+/// `get-terminal-*` functions return a terminal; on pipes (every other test
+/// here) none.
+#[test]
+fn terminals_are_reported_on_a_pty() {
+    let wasm = hello();
+    let cmd = format!("{} run {}", common::warden_bin().display(), wasm.display());
+    let out = match std::process::Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .stdin(std::process::Stdio::null())
+        .output()
+    {
+        Ok(o) => o,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            eprintln!("skipped: util-linux `script` is not installed");
+            return;
+        }
+        Err(e) => panic!("cannot run script: {e}"),
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("terminals: stdin true stdout true stderr true"),
+        "{text}"
+    );
 }

@@ -52,6 +52,22 @@ impl Kernel {
             .collect()
     }
 
+    /// The file open as descriptor `fd`, if it is a file (the standard
+    /// streams for the component interfaces).
+    pub fn stdio(&self, fd: u32) -> Option<std::sync::Arc<dyn fs::File>> {
+        match self.fds.get(fd).map(|d| &d.object) {
+            Ok(Object::File(f)) => Some(f.clone()),
+            _ => None,
+        }
+    }
+
+    /// Whether descriptor `fd` is a terminal on the host (`isatty`).
+    pub fn is_terminal(&self, fd: u32) -> bool {
+        self.stdio(fd)
+            .and_then(|f| f.host_fd().map(rustix::termios::isatty))
+            .unwrap_or(false)
+    }
+
     /// The environment as (name, value) strings, split at the first `=`
     /// (an entry without one is a name with an empty value).
     pub fn env_lossy(&self) -> Vec<(String, String)> {

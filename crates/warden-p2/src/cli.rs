@@ -12,7 +12,6 @@ use crate::WasiP2;
 use std::sync::Arc;
 use warden_kernel::fs::File;
 use warden_kernel::proc::ProcExit;
-use warden_kernel::Object;
 use wasmtime::component::Resource;
 
 /// A terminal the guest reads from.
@@ -22,17 +21,14 @@ pub struct TerminalOutput;
 
 impl WasiP2 {
     fn stdio(&self, fd: u32) -> wasmtime::Result<Arc<dyn File>> {
-        match self.kernel.fds.get(fd).map(|d| &d.object) {
-            Ok(Object::File(f)) => Ok(f.clone()),
-            _ => wasmtime::bail!("the standard stream {fd} is not available"),
+        match self.kernel.stdio(fd) {
+            Some(f) => Ok(f),
+            None => wasmtime::bail!("the standard stream {fd} is not available"),
         }
     }
 
     fn is_terminal(&self, fd: u32) -> bool {
-        self.stdio(fd)
-            .ok()
-            .and_then(|f| f.host_fd().map(rustix::termios::isatty))
-            .unwrap_or(false)
+        self.kernel.is_terminal(fd)
     }
 }
 

@@ -1,4 +1,4 @@
-//! wasi:cli@0.3 — environment, exit, stdin, stdout, stderr.
+//! wasi:cli@0.3 — environment, exit, stdin, stdout, stderr, terminal-*.
 //!
 //! The standard streams are the kernel's descriptors 0, 1 and 2, as for
 //! WASI 0.1 and 0.2. `write-via-stream` pipes the guest's `stream<u8>` into
@@ -8,7 +8,10 @@
 //! on while stdin waits.
 
 use crate::bindings::wasi::cli::types::ErrorCode;
-use crate::bindings::wasi::cli::{environment, exit, stderr, stdin, stdout, types};
+use crate::bindings::wasi::cli::{
+    environment, exit, stderr, stdin, stdout, terminal_input, terminal_output, terminal_stderr,
+    terminal_stdin, terminal_stdout, types,
+};
 use crate::{done_future, WasiP3, WasiP3Ctx};
 use std::future::Future;
 use std::io::{IoSlice, IoSliceMut};
@@ -17,17 +20,66 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use warden_kernel::fs::File;
 use warden_kernel::proc::ProcExit;
-use warden_kernel::{Kernel, Object};
+use warden_kernel::Kernel;
 use wasmtime::component::{
-    Access, Destination, FutureReader, Source, StreamConsumer, StreamProducer, StreamReader,
-    StreamResult,
+    Access, Destination, FutureReader, Resource, Source, StreamConsumer, StreamProducer,
+    StreamReader, StreamResult,
 };
 use wasmtime::StoreContextMut;
 
 fn stdio(kernel: &Kernel, fd: u32) -> wasmtime::Result<Arc<dyn File>> {
-    match kernel.fds.get(fd).map(|d| &d.object) {
-        Ok(Object::File(f)) => Ok(f.clone()),
-        _ => wasmtime::bail!("the standard stream {fd} is not available"),
+    match kernel.stdio(fd) {
+        Some(f) => Ok(f),
+        None => wasmtime::bail!("the standard stream {fd} is not available"),
+    }
+}
+
+/// A terminal the guest reads from (`terminal-input`).
+pub struct TerminalInput;
+/// A terminal the guest writes to (`terminal-output`).
+pub struct TerminalOutput;
+
+impl WasiP3Ctx<'_> {
+    /// A new terminal resource when descriptor `fd` is a terminal.
+    fn terminal<R: Send + 'static>(
+        &mut self,
+        fd: u32,
+        resource: R,
+    ) -> wasmtime::Result<Option<Resource<R>>> {
+        if !self.kernel.is_terminal(fd) {
+            return Ok(None);
+        }
+        Ok(Some(self.table.push(resource)?))
+    }
+}
+
+impl terminal_input::Host for WasiP3Ctx<'_> {}
+impl terminal_input::HostTerminalInput for WasiP3Ctx<'_> {
+    fn drop(&mut self, r: Resource<TerminalInput>) -> wasmtime::Result<()> {
+        self.table.delete(r)?;
+        Ok(())
+    }
+}
+impl terminal_output::Host for WasiP3Ctx<'_> {}
+impl terminal_output::HostTerminalOutput for WasiP3Ctx<'_> {
+    fn drop(&mut self, r: Resource<TerminalOutput>) -> wasmtime::Result<()> {
+        self.table.delete(r)?;
+        Ok(())
+    }
+}
+impl terminal_stdin::Host for WasiP3Ctx<'_> {
+    fn get_terminal_stdin(&mut self) -> wasmtime::Result<Option<Resource<TerminalInput>>> {
+        self.terminal(0, TerminalInput)
+    }
+}
+impl terminal_stdout::Host for WasiP3Ctx<'_> {
+    fn get_terminal_stdout(&mut self) -> wasmtime::Result<Option<Resource<TerminalOutput>>> {
+        self.terminal(1, TerminalOutput)
+    }
+}
+impl terminal_stderr::Host for WasiP3Ctx<'_> {
+    fn get_terminal_stderr(&mut self) -> wasmtime::Result<Option<Resource<TerminalOutput>>> {
+        self.terminal(2, TerminalOutput)
     }
 }
 

@@ -18,6 +18,11 @@ pub mod bindings {
                 import wasi:cli/stdin@0.3.2;
                 import wasi:cli/stdout@0.3.2;
                 import wasi:cli/stderr@0.3.2;
+                import wasi:cli/terminal-input@0.3.2;
+                import wasi:cli/terminal-output@0.3.2;
+                import wasi:cli/terminal-stdin@0.3.2;
+                import wasi:cli/terminal-stdout@0.3.2;
+                import wasi:cli/terminal-stderr@0.3.2;
                 import wasi:clocks/monotonic-clock@0.3.2;
                 import wasi:clocks/system-clock@0.3.2;
                 import wasi:random/random@0.3.2;
@@ -40,6 +45,8 @@ pub mod bindings {
             default: trappable,
         },
         with: {
+            "wasi:cli/terminal-input.terminal-input": crate::cli::TerminalInput,
+            "wasi:cli/terminal-output.terminal-output": crate::cli::TerminalOutput,
             "wasi:filesystem/types.descriptor": crate::filesystem::Descriptor,
         },
     });

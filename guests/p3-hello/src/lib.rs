@@ -10,7 +10,9 @@
 //! `p3-hello --race` instead races a stdin read against a timer (see
 //! [`race`]).
 
-use wasip3::cli::{environment, exit, stderr, stdin, stdout};
+use wasip3::cli::{
+    environment, exit, stderr, stdin, stdout, terminal_stderr, terminal_stdin, terminal_stdout,
+};
 use wasip3::clocks::{monotonic_clock, system_clock};
 use wasip3::random::{insecure, insecure_seed, random};
 
@@ -64,6 +66,12 @@ impl wasip3::exports::cli::run::Guest for Hello {
         let greeting = env.iter().find(|(k, _)| k == "P3_GREETING");
         out += &format!("P3_GREETING: {:?}\n", greeting.map(|(_, v)| v));
         out += &format!("cwd: {:?}\n", environment::get_initial_cwd());
+        out += &format!(
+            "terminals: stdin {} stdout {} stderr {}\n",
+            terminal_stdin::get_terminal_stdin().is_some(),
+            terminal_stdout::get_terminal_stdout().is_some(),
+            terminal_stderr::get_terminal_stderr().is_some()
+        );
 
         let start = monotonic_clock::now();
         monotonic_clock::wait_for(50_000_000).await;
