@@ -18,10 +18,6 @@
 
 mod common;
 
-use common::confine::{check_host_backend, check_memory_backend, check_readonly, run, Layout};
-use common::guest_p2;
-use std::path::PathBuf;
-
 /// Attempts of the `rw` mode: p1-confine's 211 less its descriptor-number
 /// probe ("fd_readdir on the fd a refused open would have had"), which has
 /// no wasi:filesystem counterpart.
@@ -30,73 +26,7 @@ const RW_ATTEMPTS: u32 = 210;
 /// replaced by two `mutate-directory` requests).
 const RO_ATTEMPTS: u32 = 51;
 
-/// The guest, built for wasm32-wasip2 by [`guest_p2`].
+/// The guest, built for wasm32-wasip2 by `guest_p2`.
 const GUEST: &str = "p2-confine";
 
-/// The confine layout, plus the symlinks with absolute targets that the
-/// escape attempts follow: WASI 0.2 guests cannot create those, so they are
-/// made here, on the host.
-fn layout() -> Layout {
-    Layout::with_sandbox_setup(|root| {
-        let sb = root.join("sandbox");
-        let outside = root.join("outside");
-        for (link, target) in [
-            ("l_etc", PathBuf::from("/etc/passwd")),
-            ("l_root", PathBuf::from("/")),
-            ("l_abs_sandbox", PathBuf::from("/sandbox/file.txt")),
-            ("l_host_secret", outside.join("secret.txt")),
-            ("l_host_new", outside.join("created-through-abs-link.txt")),
-            ("l_host_dir", outside.clone()),
-        ] {
-            std::os::unix::fs::symlink(target, sb.join(link)).unwrap();
-        }
-    })
-}
-
-// ---- the tests (one per p1_confine.rs test) ----
-
-/// Host backend: escapes fail, and nothing outside `<tmp>/sandbox` changes.
-#[test]
-fn confine_host_backend() {
-    check_host_backend(&layout(), &guest_p2(GUEST), RW_ATTEMPTS);
-}
-
-/// In-memory backend: escapes fail, and nothing on the host changes at all,
-/// the copied sandbox included.
-#[test]
-fn confine_memory_backend() {
-    check_memory_backend(&layout(), &guest_p2(GUEST), RW_ATTEMPTS);
-}
-
-/// A read-only host mount: every mutation is `read-only`, reads work, and
-/// the directory is byte-identical afterwards (so is everything else).
-#[test]
-fn readonly_host_backend() {
-    check_readonly(&layout(), &guest_p2(GUEST), "--dir", RO_ATTEMPTS);
-}
-
-/// The same checks against a read-only in-memory mount.
-#[test]
-fn readonly_memory_backend() {
-    check_readonly(&layout(), &guest_p2(GUEST), "--mem-dir", RO_ATTEMPTS);
-}
-
-/// The guest itself notices a wrong result: its `rw` table run against a
-/// read-only mount must report failures (so a pass above means something).
-#[test]
-fn guest_reports_failures() {
-    let l = layout();
-    let flags = vec![
-        "--mem-dir".to_string(),
-        l.arg(&l.sandbox(), "/sandbox", true),
-    ];
-    let out = run(&guest_p2(GUEST), &flags, &["rw"]);
-    assert_eq!(out.code, Some(1), "{}", out.describe());
-    assert!(
-        out.fail_lines()
-            .iter()
-            .any(|l| l.contains("expected success got read-only")),
-        "{}",
-        out.describe()
-    );
-}
+component_confine_tests!(GUEST, RW_ATTEMPTS, RO_ATTEMPTS);

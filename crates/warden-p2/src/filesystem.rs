@@ -24,46 +24,7 @@ pub struct DirectoryEntryStream {
 
 /// The WIT error code for a kernel error.
 pub fn error_code(e: Errno) -> ErrorCode {
-    use ErrorCode as C;
-    match e {
-        Errno::Acces => C::Access,
-        Errno::Again => C::WouldBlock,
-        Errno::Already => C::Already,
-        Errno::Badf => C::BadDescriptor,
-        Errno::Busy => C::Busy,
-        Errno::Deadlk => C::Deadlock,
-        Errno::Dquot => C::Quota,
-        Errno::Exist => C::Exist,
-        Errno::Fbig => C::FileTooLarge,
-        Errno::Ilseq => C::IllegalByteSequence,
-        Errno::Inprogress => C::InProgress,
-        Errno::Intr => C::Interrupted,
-        Errno::Inval => C::Invalid,
-        Errno::Isdir => C::IsDirectory,
-        Errno::Loop => C::Loop,
-        Errno::Mlink => C::TooManyLinks,
-        Errno::Msgsize => C::MessageSize,
-        Errno::Nametoolong => C::NameTooLong,
-        Errno::Nodev => C::NoDevice,
-        Errno::Noent => C::NoEntry,
-        Errno::Nolck => C::NoLock,
-        Errno::Nomem => C::InsufficientMemory,
-        Errno::Nospc => C::InsufficientSpace,
-        Errno::Notdir => C::NotDirectory,
-        Errno::Notempty => C::NotEmpty,
-        Errno::Notrecoverable => C::NotRecoverable,
-        Errno::Notsup | Errno::Nosys => C::Unsupported,
-        Errno::Notty => C::NoTty,
-        Errno::Nxio => C::NoSuchDevice,
-        Errno::Overflow => C::Overflow,
-        Errno::Perm | Errno::Notcapable => C::NotPermitted,
-        Errno::Pipe => C::Pipe,
-        Errno::Rofs => C::ReadOnly,
-        Errno::Spipe => C::InvalidSeek,
-        Errno::Txtbsy => C::TextFileBusy,
-        Errno::Xdev => C::CrossDevice,
-        _ => C::Io,
-    }
+    warden_kernel::fs_error_code!(ErrorCode, e, Errno::Again => WouldBlock)
 }
 
 fn descriptor_type(t: FileType) -> DescriptorType {
@@ -105,47 +66,7 @@ fn metadata_hash((lower, upper): (u64, u64)) -> types::MetadataHashValue {
     types::MetadataHashValue { lower, upper }
 }
 
-/// The kernel's descriptor flags for the WIT's (the same six flags).
-fn to_kernel(f: DescriptorFlags) -> kd::DescriptorFlags {
-    let mut k = kd::DescriptorFlags::empty();
-    for (wit, kernel) in FLAGS {
-        if f.contains(wit) {
-            k |= kernel;
-        }
-    }
-    k
-}
-
-fn from_kernel(k: kd::DescriptorFlags) -> DescriptorFlags {
-    let mut f = DescriptorFlags::empty();
-    for (wit, kernel) in FLAGS {
-        if k.contains(kernel) {
-            f |= wit;
-        }
-    }
-    f
-}
-
-const FLAGS: [(DescriptorFlags, kd::DescriptorFlags); 6] = [
-    (DescriptorFlags::READ, kd::DescriptorFlags::READ),
-    (DescriptorFlags::WRITE, kd::DescriptorFlags::WRITE),
-    (
-        DescriptorFlags::FILE_INTEGRITY_SYNC,
-        kd::DescriptorFlags::FILE_INTEGRITY_SYNC,
-    ),
-    (
-        DescriptorFlags::DATA_INTEGRITY_SYNC,
-        kd::DescriptorFlags::DATA_INTEGRITY_SYNC,
-    ),
-    (
-        DescriptorFlags::REQUESTED_WRITE_SYNC,
-        kd::DescriptorFlags::REQUESTED_WRITE_SYNC,
-    ),
-    (
-        DescriptorFlags::MUTATE_DIRECTORY,
-        kd::DescriptorFlags::MUTATE_DIRECTORY,
-    ),
-];
+warden_kernel::descriptor_flag_conversions!(DescriptorFlags);
 
 type FsResult<T> = wasmtime::Result<Result<T, ErrorCode>>;
 

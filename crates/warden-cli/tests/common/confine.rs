@@ -308,3 +308,85 @@ pub fn check_readonly(l: &Layout, wasm: &Path, backend_flag: &str, min: u32) {
     );
     assert_suite_passed(&out, min);
 }
+
+/// The confine layout, plus the symlinks with absolute targets that the
+/// escape attempts follow: wasi:filesystem guests cannot create those, so
+/// they are made here, on the host.
+pub fn component_layout() -> Layout {
+    Layout::with_sandbox_setup(|root| {
+        let sb = root.join("sandbox");
+        let outside = root.join("outside");
+        for (link, target) in [
+            ("l_etc", PathBuf::from("/etc/passwd")),
+            ("l_root", PathBuf::from("/")),
+            ("l_abs_sandbox", PathBuf::from("/sandbox/file.txt")),
+            ("l_host_secret", outside.join("secret.txt")),
+            ("l_host_new", outside.join("created-through-abs-link.txt")),
+            ("l_host_dir", outside.clone()),
+        ] {
+            std::os::unix::fs::symlink(target, sb.join(link)).unwrap();
+        }
+    })
+}
+
+/// The five tests of a component confinement guest (p2-confine,
+/// p3-confine): `component_confine_tests!(GUEST, RW_ATTEMPTS, RO_ATTEMPTS)`
+/// with the guest's name (built by `guest_p2`) and its attempt counts.
+#[macro_export]
+macro_rules! component_confine_tests {
+    ($guest:expr, $rw:expr, $ro:expr) => {
+        use common::confine::{
+            check_host_backend, check_memory_backend, check_readonly, component_layout, run,
+        };
+        use common::guest_p2;
+
+        /// Host backend: escapes fail, and nothing outside `<tmp>/sandbox`
+        /// changes.
+        #[test]
+        fn confine_host_backend() {
+            check_host_backend(&component_layout(), &guest_p2($guest), $rw);
+        }
+
+        /// In-memory backend: escapes fail, and nothing on the host changes
+        /// at all, the copied sandbox included.
+        #[test]
+        fn confine_memory_backend() {
+            check_memory_backend(&component_layout(), &guest_p2($guest), $rw);
+        }
+
+        /// A read-only host mount: every mutation is `read-only`, reads
+        /// work, and the directory is byte-identical afterwards (so is
+        /// everything else).
+        #[test]
+        fn readonly_host_backend() {
+            check_readonly(&component_layout(), &guest_p2($guest), "--dir", $ro);
+        }
+
+        /// The same checks against a read-only in-memory mount.
+        #[test]
+        fn readonly_memory_backend() {
+            check_readonly(&component_layout(), &guest_p2($guest), "--mem-dir", $ro);
+        }
+
+        /// The guest itself notices a wrong result: its `rw` table run
+        /// against a read-only mount must report failures (so a pass above
+        /// means something).
+        #[test]
+        fn guest_reports_failures() {
+            let l = component_layout();
+            let flags = vec![
+                "--mem-dir".to_string(),
+                l.arg(&l.sandbox(), "/sandbox", true),
+            ];
+            let out = run(&guest_p2($guest), &flags, &["rw"]);
+            assert_eq!(out.code, Some(1), "{}", out.describe());
+            assert!(
+                out.fail_lines()
+                    .iter()
+                    .any(|l| l.contains("expected success got read-only")),
+                "{}",
+                out.describe()
+            );
+        }
+    };
+}

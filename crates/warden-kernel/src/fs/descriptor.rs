@@ -318,3 +318,91 @@ impl Descriptor {
         Ok(metadata_hash(&self.stat_at(follow, p)?))
     }
 }
+
+/// `match`es a kernel [`Errno`] onto the `error-code` enum `$code` of a
+/// wasi:filesystem binding (0.2 and 0.3 name the same cases; each version's
+/// bindings generate their own type, hence a macro). Extra arms for cases
+/// only one version has come first, e.g. `Errno::Again => WouldBlock`.
+#[macro_export]
+macro_rules! fs_error_code {
+    ($code:ident, $errno:expr $(, $extra:pat => $case:ident)* $(,)?) => {{
+        use $crate::Errno;
+        match $errno {
+            $($extra => $code::$case,)*
+            Errno::Acces => $code::Access,
+            Errno::Already => $code::Already,
+            Errno::Badf => $code::BadDescriptor,
+            Errno::Busy => $code::Busy,
+            Errno::Deadlk => $code::Deadlock,
+            Errno::Dquot => $code::Quota,
+            Errno::Exist => $code::Exist,
+            Errno::Fbig => $code::FileTooLarge,
+            Errno::Ilseq => $code::IllegalByteSequence,
+            Errno::Inprogress => $code::InProgress,
+            Errno::Intr => $code::Interrupted,
+            Errno::Inval => $code::Invalid,
+            Errno::Isdir => $code::IsDirectory,
+            Errno::Loop => $code::Loop,
+            Errno::Mlink => $code::TooManyLinks,
+            Errno::Msgsize => $code::MessageSize,
+            Errno::Nametoolong => $code::NameTooLong,
+            Errno::Nodev => $code::NoDevice,
+            Errno::Noent => $code::NoEntry,
+            Errno::Nolck => $code::NoLock,
+            Errno::Nomem => $code::InsufficientMemory,
+            Errno::Nospc => $code::InsufficientSpace,
+            Errno::Notdir => $code::NotDirectory,
+            Errno::Notempty => $code::NotEmpty,
+            Errno::Notrecoverable => $code::NotRecoverable,
+            Errno::Notsup | Errno::Nosys => $code::Unsupported,
+            Errno::Notty => $code::NoTty,
+            Errno::Nxio => $code::NoSuchDevice,
+            Errno::Overflow => $code::Overflow,
+            Errno::Perm | Errno::Notcapable => $code::NotPermitted,
+            Errno::Pipe => $code::Pipe,
+            Errno::Rofs => $code::ReadOnly,
+            Errno::Spipe => $code::InvalidSeek,
+            Errno::Txtbsy => $code::TextFileBusy,
+            Errno::Xdev => $code::CrossDevice,
+            _ => $code::Io,
+        }
+    }};
+}
+
+/// Defines `to_kernel` and `from_kernel` between the `descriptor-flags` type
+/// `$flags` of a wasi:filesystem binding and [`DescriptorFlags`] (the same
+/// six flags in every version).
+#[macro_export]
+macro_rules! descriptor_flag_conversions {
+    ($flags:ident) => {
+        const FLAGS: [($flags, $crate::fs::descriptor::DescriptorFlags); 6] = {
+            use $crate::fs::descriptor::DescriptorFlags as K;
+            [
+                ($flags::READ, K::READ),
+                ($flags::WRITE, K::WRITE),
+                ($flags::FILE_INTEGRITY_SYNC, K::FILE_INTEGRITY_SYNC),
+                ($flags::DATA_INTEGRITY_SYNC, K::DATA_INTEGRITY_SYNC),
+                ($flags::REQUESTED_WRITE_SYNC, K::REQUESTED_WRITE_SYNC),
+                ($flags::MUTATE_DIRECTORY, K::MUTATE_DIRECTORY),
+            ]
+        };
+
+        /// The kernel's descriptor flags for the WIT's.
+        fn to_kernel(f: $flags) -> $crate::fs::descriptor::DescriptorFlags {
+            FLAGS
+                .iter()
+                .filter(|(wit, _)| f.contains(*wit))
+                .fold($crate::fs::descriptor::DescriptorFlags::empty(), |k, (_, kernel)| {
+                    k | *kernel
+                })
+        }
+
+        /// The WIT's descriptor flags for the kernel's.
+        fn from_kernel(k: $crate::fs::descriptor::DescriptorFlags) -> $flags {
+            FLAGS
+                .iter()
+                .filter(|(_, kernel)| k.contains(*kernel))
+                .fold($flags::empty(), |f, (wit, _)| f | *wit)
+        }
+    };
+}
