@@ -12,6 +12,7 @@
 pub mod clock;
 pub mod errno;
 pub mod fs;
+pub mod ipsock;
 pub mod net;
 pub mod poll;
 pub mod proc;

@@ -19,14 +19,14 @@ use crate::WasiP2;
 use network::{
     ErrorCode, IpAddress, IpAddressFamily, IpSocketAddress, Ipv4SocketAddress, Ipv6SocketAddress,
 };
-use rustix::net::{sockopt, AddressFamily, RecvFlags, SendFlags, SocketAddrAny, SocketType};
+use rustix::net::{sockopt, RecvFlags, SendFlags, SocketAddrAny, SocketType};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::fd::{AsFd, OwnedFd};
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 use warden_kernel::fs::host::HostFile;
 use warden_kernel::fs::File;
+use warden_kernel::ipsock::{self, Family, KeepAlive, Lookup, LookupError};
 use warden_kernel::net::{Direction, Protocol};
 use warden_kernel::types::FileType;
 use warden_kernel::Errno;
@@ -202,46 +202,34 @@ fn any_to_std(a: SocketAddrAny) -> Result<SocketAddr, ErrorCode> {
     SocketAddr::try_from(a).map_err(|_| ErrorCode::Unknown)
 }
 
-fn new_socket(family: IpAddressFamily, kind: SocketType) -> Result<Arc<HostFile>, ErrorCode> {
-    let af = match family {
-        IpAddressFamily::Ipv4 => AddressFamily::INET,
-        IpAddressFamily::Ipv6 => AddressFamily::INET6,
-    };
-    let flags = rustix::net::SocketFlags::CLOEXEC | rustix::net::SocketFlags::NONBLOCK;
-    let fd: OwnedFd = sys(rustix::net::socket_with(af, kind, flags, None))?;
-    if family == IpAddressFamily::Ipv6 {
-        // WASI sockets are single-stack: an IPv6 socket does not take IPv4.
-        sys(sockopt::set_ipv6_v6only(&fd, true))?;
+fn family(f: IpAddressFamily) -> Family {
+    match f {
+        IpAddressFamily::Ipv4 => Family::Ipv4,
+        IpAddressFamily::Ipv6 => Family::Ipv6,
     }
-    let ft = if kind == SocketType::DGRAM {
-        FileType::SocketDgram
-    } else {
+}
+
+fn kernel<T>(r: warden_kernel::Result<T>) -> Result<T, ErrorCode> {
+    r.map_err(net_error)
+}
+
+fn new_socket(family: IpAddressFamily, kind: SocketType) -> Result<Arc<HostFile>, ErrorCode> {
+    let stream = kind == SocketType::STREAM;
+    let fd: OwnedFd = kernel(ipsock::new_socket(self::family(family), stream))?;
+    let ft = if stream {
         FileType::SocketStream
+    } else {
+        FileType::SocketDgram
     };
     Ok(Arc::new(HostFile::new(fd, ft)))
 }
 
-/// Checks an address a guest passed against the socket's family and the
-/// WIT rules shared by bind, connect and send.
-fn check_family(family: IpAddressFamily, addr: &SocketAddr) -> Result<(), ErrorCode> {
-    match (family, addr) {
-        (IpAddressFamily::Ipv4, SocketAddr::V4(_)) => Ok(()),
-        (IpAddressFamily::Ipv6, SocketAddr::V6(a)) if a.ip().to_ipv4_mapped().is_none() => Ok(()),
-        _ => Err(ErrorCode::InvalidArgument),
-    }
+fn check_family(f: IpAddressFamily, addr: &SocketAddr) -> Result<(), ErrorCode> {
+    kernel(ipsock::check_family(family(f), addr))
 }
 
-fn check_remote(family: IpAddressFamily, addr: &SocketAddr) -> Result<(), ErrorCode> {
-    check_family(family, addr)?;
-    if addr.port() == 0 || addr.ip().is_unspecified() || addr.ip().is_multicast() {
-        return Err(ErrorCode::InvalidArgument);
-    }
-    if let IpAddr::V4(v4) = addr.ip() {
-        if v4.is_broadcast() {
-            return Err(ErrorCode::InvalidArgument);
-        }
-    }
-    Ok(())
+fn check_remote(f: IpAddressFamily, addr: &SocketAddr) -> Result<(), ErrorCode> {
+    kernel(ipsock::check_remote(family(f), addr))
 }
 
 fn fd_of(f: &Arc<HostFile>) -> std::os::fd::BorrowedFd<'_> {
@@ -252,44 +240,28 @@ fn ready_now(f: &Arc<HostFile>, read: bool) -> bool {
     crate::io::ready_now(&**f, read).unwrap_or(false)
 }
 
-fn hop_limit(fd: &impl AsFd, family: IpAddressFamily) -> Result<u8, ErrorCode> {
-    match family {
-        IpAddressFamily::Ipv4 => sys(sockopt::ip_ttl(fd)).map(|t| t.min(255) as u8),
-        IpAddressFamily::Ipv6 => sys(sockopt::ipv6_unicast_hops(fd)),
-    }
+fn hop_limit(fd: &impl AsFd, f: IpAddressFamily) -> Result<u8, ErrorCode> {
+    kernel(ipsock::hop_limit(fd, family(f)))
 }
 
-fn set_hop_limit(fd: &impl AsFd, family: IpAddressFamily, value: u8) -> Result<(), ErrorCode> {
-    if value == 0 {
-        return Err(ErrorCode::InvalidArgument);
-    }
-    match family {
-        IpAddressFamily::Ipv4 => sys(sockopt::set_ip_ttl(fd, value.into())),
-        IpAddressFamily::Ipv6 => sys(sockopt::set_ipv6_unicast_hops(fd, Some(value))),
-    }
+fn set_hop_limit(fd: &impl AsFd, f: IpAddressFamily, value: u8) -> Result<(), ErrorCode> {
+    kernel(ipsock::set_hop_limit(fd, family(f), value))
 }
 
-fn buffer_size(r: rustix::io::Result<usize>) -> Result<u64, ErrorCode> {
-    sys(r).map(|n| n as u64)
+fn buffer_size(fd: &impl AsFd, recv: bool) -> Result<u64, ErrorCode> {
+    kernel(ipsock::buffer_size(fd, recv))
 }
 
 fn set_buffer_size(fd: &impl AsFd, value: u64, recv: bool) -> Result<(), ErrorCode> {
-    if value == 0 {
-        return Err(ErrorCode::InvalidArgument);
-    }
-    let v = usize::try_from(value)
-        .unwrap_or(usize::MAX)
-        .min(i32::MAX as usize / 2);
-    sys(if recv {
-        sockopt::set_socket_recv_buffer_size(fd, v)
-    } else {
-        sockopt::set_socket_send_buffer_size(fd, v)
-    })
+    kernel(ipsock::set_buffer_size(fd, value, recv))
 }
 
-fn seconds(value: u64) -> Duration {
-    // The host counts in whole seconds; round up so it is never zero.
-    Duration::from_secs(value.div_ceil(1_000_000_000).min(i16::MAX as u64))
+fn keep_alive(fd: &impl AsFd, which: KeepAlive) -> Result<u64, ErrorCode> {
+    kernel(ipsock::keep_alive(fd, which))
+}
+
+fn set_keep_alive(fd: &impl AsFd, which: KeepAlive, value: u64) -> Result<(), ErrorCode> {
+    kernel(ipsock::set_keep_alive(fd, which, value))
 }
 
 impl WasiP2 {
@@ -395,27 +367,19 @@ impl tcp::HostTcpSocket for WasiP2 {
         if sock.state != TcpState::Unbound {
             return Ok(Err(ErrorCode::InvalidState));
         }
-        if let Err(e) = check_family(sock.family, &addr) {
+        if let Err(e) = kernel(ipsock::check_local(family(sock.family), &addr)) {
             return Ok(Err(e));
-        }
-        if addr.ip().is_multicast() {
-            return Ok(Err(ErrorCode::InvalidArgument));
         }
         if let Err(e) = self.allows(Protocol::Tcp, Direction::Bind, addr) {
             return Ok(Err(e));
         }
         let sock = self.tcp(&s)?;
-        let fd = fd_of(&sock.file);
-        // As on every Unix: a port freed a moment ago can be bound again.
-        if addr.port() != 0 {
-            let _ = sockopt::set_socket_reuseaddr(fd, true);
-        }
-        match rustix::net::bind(fd, &addr) {
+        match ipsock::bind(fd_of(&sock.file), &addr, true) {
             Ok(()) => {
                 sock.set_state(TcpState::BindStarted);
                 Ok(Ok(()))
             }
-            Err(e) => Ok(Err(net_error(e.into()))),
+            Err(e) => Ok(Err(net_error(e))),
         }
     }
 
@@ -591,44 +555,32 @@ impl tcp::HostTcpSocket for WasiP2 {
     }
 
     fn keep_alive_enabled(&mut self, s: Resource<TcpSocket>) -> NetResult<bool> {
-        Ok(sys(sockopt::socket_keepalive(fd_of(&self.tcp(&s)?.file))))
+        Ok(keep_alive(&fd_of(&self.tcp(&s)?.file), KeepAlive::Enabled).map(|v| v != 0))
     }
     fn set_keep_alive_enabled(&mut self, s: Resource<TcpSocket>, value: bool) -> NetResult<()> {
-        Ok(sys(sockopt::set_socket_keepalive(
-            fd_of(&self.tcp(&s)?.file),
-            value,
-        )))
+        let fd = fd_of(&self.tcp(&s)?.file);
+        Ok(set_keep_alive(&fd, KeepAlive::Enabled, value.into()))
     }
     fn keep_alive_idle_time(&mut self, s: Resource<TcpSocket>) -> NetResult<u64> {
-        Ok(sys(sockopt::tcp_keepidle(fd_of(&self.tcp(&s)?.file))).map(|d| d.as_nanos() as u64))
+        Ok(keep_alive(&fd_of(&self.tcp(&s)?.file), KeepAlive::IdleTime))
     }
     fn set_keep_alive_idle_time(&mut self, s: Resource<TcpSocket>, value: u64) -> NetResult<()> {
         let fd = fd_of(&self.tcp(&s)?.file);
-        if value == 0 {
-            return Ok(Err(ErrorCode::InvalidArgument));
-        }
-        Ok(sys(sockopt::set_tcp_keepidle(fd, seconds(value))))
+        Ok(set_keep_alive(&fd, KeepAlive::IdleTime, value))
     }
     fn keep_alive_interval(&mut self, s: Resource<TcpSocket>) -> NetResult<u64> {
-        Ok(sys(sockopt::tcp_keepintvl(fd_of(&self.tcp(&s)?.file))).map(|d| d.as_nanos() as u64))
+        Ok(keep_alive(&fd_of(&self.tcp(&s)?.file), KeepAlive::Interval))
     }
     fn set_keep_alive_interval(&mut self, s: Resource<TcpSocket>, value: u64) -> NetResult<()> {
         let fd = fd_of(&self.tcp(&s)?.file);
-        if value == 0 {
-            return Ok(Err(ErrorCode::InvalidArgument));
-        }
-        Ok(sys(sockopt::set_tcp_keepintvl(fd, seconds(value))))
+        Ok(set_keep_alive(&fd, KeepAlive::Interval, value))
     }
     fn keep_alive_count(&mut self, s: Resource<TcpSocket>) -> NetResult<u32> {
-        Ok(sys(sockopt::tcp_keepcnt(fd_of(&self.tcp(&s)?.file))))
+        Ok(keep_alive(&fd_of(&self.tcp(&s)?.file), KeepAlive::Count).map(|v| v as u32))
     }
     fn set_keep_alive_count(&mut self, s: Resource<TcpSocket>, value: u32) -> NetResult<()> {
         let fd = fd_of(&self.tcp(&s)?.file);
-        if value == 0 {
-            return Ok(Err(ErrorCode::InvalidArgument));
-        }
-        // Linux takes at most 127 probes; the WIT says clamp, not fail.
-        Ok(sys(sockopt::set_tcp_keepcnt(fd, value.min(127))))
+        Ok(set_keep_alive(&fd, KeepAlive::Count, value.into()))
     }
     fn hop_limit(&mut self, s: Resource<TcpSocket>) -> NetResult<u8> {
         let sock = self.tcp(&s)?;
@@ -639,17 +591,13 @@ impl tcp::HostTcpSocket for WasiP2 {
         Ok(set_hop_limit(&fd_of(&sock.file), sock.family, value))
     }
     fn receive_buffer_size(&mut self, s: Resource<TcpSocket>) -> NetResult<u64> {
-        Ok(buffer_size(sockopt::socket_recv_buffer_size(fd_of(
-            &self.tcp(&s)?.file,
-        ))))
+        Ok(buffer_size(&fd_of(&self.tcp(&s)?.file), true))
     }
     fn set_receive_buffer_size(&mut self, s: Resource<TcpSocket>, value: u64) -> NetResult<()> {
         Ok(set_buffer_size(&fd_of(&self.tcp(&s)?.file), value, true))
     }
     fn send_buffer_size(&mut self, s: Resource<TcpSocket>) -> NetResult<u64> {
-        Ok(buffer_size(sockopt::socket_send_buffer_size(fd_of(
-            &self.tcp(&s)?.file,
-        ))))
+        Ok(buffer_size(&fd_of(&self.tcp(&s)?.file), false))
     }
     fn set_send_buffer_size(&mut self, s: Resource<TcpSocket>, value: u64) -> NetResult<()> {
         Ok(set_buffer_size(&fd_of(&self.tcp(&s)?.file), value, false))
@@ -751,32 +699,12 @@ impl udp::HostUdpSocket for WasiP2 {
         let sock = self.udp(&s)?;
         let fd = fd_of(&sock.file);
         let r = match remote {
-            Some(addr) => rustix::net::connect(fd, &addr),
-            None if sock.remote.is_some() => {
-                // Linux forgets a port that came from binding port 0 when a
-                // UDP socket disconnects; WASI says `stream` only changes the
-                // remote side, so bind the same local address again.
-                let local = rustix::net::getsockname(fd)
-                    .ok()
-                    .and_then(|a| SocketAddr::try_from(a).ok());
-                match rustix::net::connect_unspec(fd) {
-                    Err(rustix::io::Errno::AFNOSUPPORT) | Ok(()) => {}
-                    Err(e) => return Ok(Err(net_error(e.into()))),
-                }
-                let now = rustix::net::getsockname(fd)
-                    .ok()
-                    .and_then(|a| SocketAddr::try_from(a).ok());
-                match (local, now) {
-                    (Some(local), Some(now)) if now.port() == 0 && local.port() != 0 => {
-                        rustix::net::bind(fd, &local)
-                    }
-                    _ => Ok(()),
-                }
-            }
+            Some(addr) => rustix::net::connect(fd, &addr).map_err(Errno::from),
+            None if sock.remote.is_some() => ipsock::udp_disconnect(fd),
             None => Ok(()),
         };
         if let Err(e) = r {
-            return Ok(Err(net_error(e.into())));
+            return Ok(Err(net_error(e)));
         }
         sock.remote = remote;
         let file = sock.file.clone();
@@ -819,17 +747,13 @@ impl udp::HostUdpSocket for WasiP2 {
         Ok(set_hop_limit(&fd_of(&sock.file), sock.family, value))
     }
     fn receive_buffer_size(&mut self, s: Resource<UdpSocket>) -> NetResult<u64> {
-        Ok(buffer_size(sockopt::socket_recv_buffer_size(fd_of(
-            &self.udp(&s)?.file,
-        ))))
+        Ok(buffer_size(&fd_of(&self.udp(&s)?.file), true))
     }
     fn set_receive_buffer_size(&mut self, s: Resource<UdpSocket>, value: u64) -> NetResult<()> {
         Ok(set_buffer_size(&fd_of(&self.udp(&s)?.file), value, true))
     }
     fn send_buffer_size(&mut self, s: Resource<UdpSocket>) -> NetResult<u64> {
-        Ok(buffer_size(sockopt::socket_send_buffer_size(fd_of(
-            &self.udp(&s)?.file,
-        ))))
+        Ok(buffer_size(&fd_of(&self.udp(&s)?.file), false))
     }
     fn set_send_buffer_size(&mut self, s: Resource<UdpSocket>, value: u64) -> NetResult<()> {
         Ok(set_buffer_size(&fd_of(&self.udp(&s)?.file), value, false))
@@ -998,33 +922,16 @@ impl ip_name_lookup::Host for WasiP2 {
         name: String,
     ) -> NetResult<Resource<ResolveAddressStream>> {
         self.table.get(&net)?;
-        let name = name
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_owned();
-        if name.is_empty() || name.contains(|c: char| c.is_whitespace() || c == '\0' || c == '/') {
-            return Ok(Err(ErrorCode::InvalidArgument));
-        }
-        // An address literal needs no lookup and no grant.
-        let addrs = if let Ok(ip) = name.parse::<IpAddr>() {
-            vec![ip]
-        } else {
-            if !self.kernel.network.ip_name_lookup {
-                return Ok(Err(ErrorCode::AccessDenied));
-            }
-            use std::net::ToSocketAddrs;
-            match (name.as_str(), 0u16).to_socket_addrs() {
-                Ok(it) => {
-                    let mut v: Vec<IpAddr> = Vec::new();
-                    for a in it {
-                        if !v.contains(&a.ip()) {
-                            v.push(a.ip());
-                        }
-                    }
-                    v
-                }
-                Err(_) => return Ok(Err(ErrorCode::NameUnresolvable)),
-            }
+        let found = match ipsock::lookup_request(&self.kernel.network, &name) {
+            Ok(Lookup::Literal(ip)) => Ok(vec![ip]),
+            Ok(Lookup::Name(name)) => ipsock::resolve(&name),
+            Err(e) => Err(e),
+        };
+        let addrs = match found {
+            Ok(addrs) => addrs,
+            Err(LookupError::Denied) => return Ok(Err(ErrorCode::AccessDenied)),
+            Err(LookupError::Invalid) => return Ok(Err(ErrorCode::InvalidArgument)),
+            Err(LookupError::Unresolvable) => return Ok(Err(ErrorCode::NameUnresolvable)),
         };
         Ok(Ok(self.table.push(ResolveAddressStream {
             addrs: addrs.into_iter(),

@@ -30,6 +30,8 @@ pub mod bindings {
                 import wasi:random/insecure-seed@0.3.2;
                 import wasi:filesystem/types@0.3.2;
                 import wasi:filesystem/preopens@0.3.2;
+                import wasi:sockets/types@0.3.2;
+                import wasi:sockets/ip-name-lookup@0.3.2;
                 export wasi:cli/run@0.3.2;
             }
         ",
@@ -42,12 +44,17 @@ pub mod bindings {
             "wasi:filesystem/types.[method]descriptor.write-via-stream": store | trappable,
             "wasi:filesystem/types.[method]descriptor.append-via-stream": store | trappable,
             "wasi:filesystem/types.[method]descriptor.read-directory": store | trappable,
+            "wasi:sockets/types.[method]tcp-socket.listen": store | trappable,
+            "wasi:sockets/types.[method]tcp-socket.send": store | trappable,
+            "wasi:sockets/types.[method]tcp-socket.receive": store | trappable,
             default: trappable,
         },
         with: {
             "wasi:cli/terminal-input.terminal-input": crate::cli::TerminalInput,
             "wasi:cli/terminal-output.terminal-output": crate::cli::TerminalOutput,
             "wasi:filesystem/types.descriptor": crate::filesystem::Descriptor,
+            "wasi:sockets/types.tcp-socket": crate::sockets::TcpSocket,
+            "wasi:sockets/types.udp-socket": crate::sockets::UdpSocket,
         },
     });
 }
@@ -56,6 +63,7 @@ pub mod cli;
 pub mod clocks;
 pub mod filesystem;
 pub mod random;
+pub mod sockets;
 
 use tokio::sync::oneshot;
 use warden_kernel::Kernel;

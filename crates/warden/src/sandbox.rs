@@ -585,8 +585,10 @@ impl Sandbox {
         })?;
         let timeout = self.limits.timeout;
         let mut store = new_store(&self.engine, &self.limits, self.kernel, self.http)?;
+        // The I/O driver: wasi:sockets@0.3 waits on its sockets' readiness.
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_time()
+            .enable_io()
             .build()
             .context("cannot start the async runtime for a WASI 0.3 component")?;
         let outcome = rt.block_on(async move {
@@ -597,7 +599,7 @@ impl Sandbox {
                     if msg.contains("matching implementation was not found")
                         || msg.contains("import")
                     {
-                        bail!("{msg}; for WASI 0.3 Warden provides wasi:cli (environment, exit, stdin, stdout, stderr), wasi:clocks (monotonic-clock, system-clock), wasi:random and wasi:filesystem so far, beside all of WASI 0.2");
+                        bail!("{msg}; for WASI 0.3 Warden provides wasi:cli (environment, exit, stdin, stdout, stderr), wasi:clocks (monotonic-clock, system-clock), wasi:random, wasi:filesystem and wasi:sockets (types, ip-name-lookup) so far, beside all of WASI 0.2");
                     }
                     return Ok(ended(e));
                 }

@@ -389,12 +389,10 @@ macro_rules! descriptor_flag_conversions {
 
         /// The kernel's descriptor flags for the WIT's.
         fn to_kernel(f: $flags) -> $crate::fs::descriptor::DescriptorFlags {
-            FLAGS
-                .iter()
-                .filter(|(wit, _)| f.contains(*wit))
-                .fold($crate::fs::descriptor::DescriptorFlags::empty(), |k, (_, kernel)| {
-                    k | *kernel
-                })
+            FLAGS.iter().filter(|(wit, _)| f.contains(*wit)).fold(
+                $crate::fs::descriptor::DescriptorFlags::empty(),
+                |k, (_, kernel)| k | *kernel,
+            )
         }
 
         /// The WIT's descriptor flags for the kernel's.
