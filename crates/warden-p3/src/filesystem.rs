@@ -69,18 +69,22 @@ fn stat(st: &Filestat) -> types::DescriptorStat {
     }
 }
 
-fn set_time(t: types::NewTimestamp) -> SetTime {
-    match t {
+/// The kernel's time for a WIT one: nanoseconds since the epoch, an
+/// instant before the epoch wrapped as the kernel's `stat` reports it (so
+/// what a guest reads it can set back); an instant out of the kernel's
+/// range (±292 years) or with 10^9 nanoseconds or more is `invalid`.
+fn set_time(t: types::NewTimestamp) -> Result<SetTime, Errno> {
+    Ok(match t {
         types::NewTimestamp::NoChange => SetTime::Keep,
         types::NewTimestamp::Now => SetTime::Now,
-        // Before the epoch cannot be set (the kernel's times are unsigned).
-        types::NewTimestamp::Timestamp(t) => SetTime::At(
-            u64::try_from(t.seconds)
-                .unwrap_or(0)
-                .saturating_mul(1_000_000_000)
-                .saturating_add(t.nanoseconds.into()),
-        ),
-    }
+        types::NewTimestamp::Timestamp(t) => {
+            if t.nanoseconds >= 1_000_000_000 {
+                return Err(Errno::Inval);
+            }
+            let ns = i128::from(t.seconds) * 1_000_000_000 + i128::from(t.nanoseconds);
+            SetTime::At(i64::try_from(ns).map_err(|_| Errno::Inval)? as u64)
+        }
+    })
 }
 
 fn metadata_hash((lower, upper): (u64, u64)) -> types::MetadataHashValue {
@@ -168,14 +172,8 @@ impl<T: Send + 'static> types::HostDescriptorWithStore<T> for WasiP3 {
     ) -> wasmtime::Result<(StreamReader<u8>, FutureReader<Result<(), ErrorCode>>)> {
         let file = stream_file(&mut access, &d, kd::DescriptorFlags::READ)?;
         let (done, future) = done_future(&mut access)?;
-        let stream = StreamReader::new(
-            &mut access,
-            FileReader {
-                file,
-                offset,
-                done: Some(done),
-            },
-        )?;
+        let done = settle_now(done, &file);
+        let stream = StreamReader::new(access, FileReader { file, offset, done })?;
         Ok((stream, future))
     }
 
@@ -207,15 +205,12 @@ impl<T: Send + 'static> types::HostDescriptorWithStore<T> for WasiP3 {
     )> {
         let listing = access.get().desc(&d)?.read_directory().map_err(error_code);
         let (done, future) = done_future(&mut access)?;
-        let (entries, outcome) = match listing {
-            Ok(entries) => (entries, Ok(())),
-            Err(e) => (Vec::new(), Err(e)),
-        };
+        let done = settle_now(done, &listing);
         let stream = StreamReader::new(
-            &mut access,
+            access,
             EntryProducer {
-                entries: entries.into_iter(),
-                outcome: Some((done, outcome)),
+                entries: listing.unwrap_or_default().into_iter(),
+                done,
             },
         )?;
         Ok((stream, future))
@@ -278,8 +273,9 @@ impl<T: Send + 'static> types::HostDescriptorWithStore<T> for WasiP3 {
         atim: types::NewTimestamp,
         mtim: types::NewTimestamp,
     ) -> impl Future<Output = FsResult<()>> + Send {
-        let (a, m) = (set_time(atim), set_time(mtim));
-        std::future::ready(with_desc(accessor, &d, |d| d.set_times(a, m)))
+        std::future::ready(with_desc(accessor, &d, |d| {
+            d.set_times(set_time(atim)?, set_time(mtim)?)
+        }))
     }
 
     fn sync(
@@ -323,9 +319,8 @@ impl<T: Send + 'static> types::HostDescriptorWithStore<T> for WasiP3 {
         atim: types::NewTimestamp,
         mtim: types::NewTimestamp,
     ) -> impl Future<Output = FsResult<()>> + Send {
-        let (a, m) = (set_time(atim), set_time(mtim));
         std::future::ready(with_desc(accessor, &d, |d| {
-            d.set_times_at(follow(flags), &path, a, m)
+            d.set_times_at(follow(flags), &path, set_time(atim)?, set_time(mtim)?)
         }))
     }
 
@@ -515,15 +510,23 @@ fn pipe_into<T: Send + 'static>(
     offset: Option<u64>,
 ) -> wasmtime::Result<FutureReader<Result<(), ErrorCode>>> {
     let (done, future) = done_future(&mut access)?;
-    data.pipe(
-        &mut access,
-        FileWriter {
-            file,
-            offset,
-            done: Some(done),
-        },
-    )?;
+    let done = settle_now(done, &file);
+    data.pipe(access, FileWriter { file, offset, done })?;
     Ok(future)
+}
+
+/// Resolves a stream's outcome at once when its descriptor already failed
+/// (no read or write permission, a directory): the error is known before
+/// any data flows, and a guest that never reads or writes must see it too.
+/// Otherwise hands the sender on to the producer or consumer.
+fn settle_now<F>(done: Done<ErrorCode>, file: &Result<F, ErrorCode>) -> Option<Done<ErrorCode>> {
+    match file {
+        Ok(_) => Some(done),
+        Err(e) => {
+            let _ = done.send(Err(e.clone()));
+            None
+        }
+    }
 }
 
 /// The consumer of a `write-via-stream`/`append-via-stream` stream: each
@@ -611,20 +614,13 @@ impl<D> StreamConsumer<D> for FileWriter {
     }
 }
 
-/// The producer of a `read-directory` stream.
+/// The producer of a `read-directory` stream. The listing is read whole
+/// when the stream is made, so the only error (the descriptor's) is known
+/// then; the future resolves `ok` when the entries are out or the guest
+/// stops reading.
 struct EntryProducer {
     entries: std::vec::IntoIter<DirEntry>,
-    /// The future's sender and what it resolves to once the entries are out.
-    outcome: Option<(Done<ErrorCode>, Result<(), ErrorCode>)>,
-}
-
-impl Drop for EntryProducer {
-    fn drop(&mut self) {
-        if let Some((done, _)) = self.outcome.take() {
-            // Dropped before the end (the guest stopped reading): no error.
-            let _ = done.send(Ok(()));
-        }
-    }
+    done: Option<Done<ErrorCode>>,
 }
 
 /// Most entries handed over per guest read.
@@ -655,8 +651,8 @@ impl<D> StreamProducer<D> for EntryProducer {
             })
             .collect();
         if batch.is_empty() {
-            if let Some((done, outcome)) = self.outcome.take() {
-                let _ = done.send(outcome);
+            if let Some(done) = self.done.take() {
+                let _ = done.send(Ok(()));
             }
             return Poll::Ready(Ok(StreamResult::Dropped));
         }

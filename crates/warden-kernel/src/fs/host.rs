@@ -83,16 +83,22 @@ fn trim_slashes(path: &str) -> &str {
     }
 }
 
-fn time_spec(t: SetTime) -> Option<SystemTimeSpec> {
-    match t {
+/// A time for cap-std's path-based `set_times`. cap-std cannot take an
+/// instant before the epoch (it would panic), so one is `inval` here; on an
+/// open descriptor (`futimens`, [`timespec`]) it can be set.
+fn time_spec(t: SetTime) -> Result<Option<SystemTimeSpec>> {
+    Ok(match t {
         SetTime::Keep => None,
         SetTime::Now => Some(SystemTimeSpec::SymbolicNow),
-        SetTime::At(ns) => Some(SystemTimeSpec::Absolute(
-            cap_std::time::SystemTime::from_std(
-                std::time::UNIX_EPOCH + std::time::Duration::from_nanos(ns),
-            ),
-        )),
-    }
+        SetTime::At(ns) => {
+            let ns = i64::try_from(ns).map_err(|_| Errno::Inval)?;
+            Some(SystemTimeSpec::Absolute(
+                cap_std::time::SystemTime::from_std(
+                    std::time::UNIX_EPOCH + std::time::Duration::from_nanos(ns as u64),
+                ),
+            ))
+        }
+    })
 }
 
 fn timespec(t: SetTime) -> Timespec {
@@ -105,7 +111,16 @@ fn timespec(t: SetTime) -> Timespec {
             tv_sec: 0,
             tv_nsec: rustix::fs::UTIME_NOW,
         },
-        SetTime::At(ns) => crate::clock::timespec(ns),
+        SetTime::At(ns) => {
+            // Signed, as `stat` reports it: an instant before the epoch
+            // wraps (WASI 0.3 can name one; a WASI 0.1 guest copying an old
+            // file's times gets them back unchanged).
+            let ns = ns as i64;
+            Timespec {
+                tv_sec: ns.div_euclid(1_000_000_000),
+                tv_nsec: ns.rem_euclid(1_000_000_000) as _,
+            }
+        }
     }
 }
 
@@ -246,11 +261,11 @@ impl Dir for HostDir {
             self.stat_at(path, true)?;
         }
         if follow || must_be_dir {
-            Ok(self.dir.set_times(path, time_spec(atim), time_spec(mtim))?)
+            Ok(self.dir.set_times(path, time_spec(atim)?, time_spec(mtim)?)?)
         } else {
             Ok(self
                 .dir
-                .set_symlink_times(path, time_spec(atim), time_spec(mtim))?)
+                .set_symlink_times(path, time_spec(atim)?, time_spec(mtim)?)?)
         }
     }
 
