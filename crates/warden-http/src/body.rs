@@ -202,7 +202,7 @@ fn pipe() -> std::io::Result<(OwnedFd, OwnedFd)> {
 pub type BodyLimit = (u64, fn(u64) -> ErrorCode);
 
 /// The sending side of an outgoing body's frames.
-type FrameSender = mpsc::Sender<Result<Frame<Bytes>, BodyError>>;
+pub type FrameSender = mpsc::Sender<Result<Frame<Bytes>, BodyError>>;
 
 /// What the trailers future resolves to.
 pub type TrailersResult = Result<Option<FieldList>, ErrorCode>;
@@ -524,6 +524,38 @@ impl OutgoingBody {
         headers: &FieldList,
         deadline: Option<u64>,
     ) -> std::io::Result<(OutgoingBody, ChannelBody)> {
+        let rules = BodyRules::of(headers);
+        let (frames_tx, body) = channel(&rules);
+        Ok((
+            OutgoingBody {
+                writer: Arc::new(BodyWriter {
+                    frames: Mutex::new(Some(frames_tx)),
+                    count: AtomicU64::new(0),
+                    deadline,
+                }),
+                pending: Arc::new(Pending::default()),
+                stream_given: false,
+                content_length: rules.content_length,
+                declared_trailers: rules.declared_trailers,
+                finished: false,
+            },
+            body,
+        ))
+    }
+}
+
+/// What a message's headers say about the body a guest sends: its declared
+/// length and the trailer names it may end with. Shared by wasi:http 0.2
+/// (`outgoing-body`) and 0.3 (a guest's `stream<u8>` and trailers).
+#[derive(Clone, Debug, Default)]
+pub struct BodyRules {
+    pub content_length: Option<u64>,
+    /// Names the `trailer` header declares (lower-case).
+    pub declared_trailers: Vec<String>,
+}
+
+impl BodyRules {
+    pub fn of(headers: &FieldList) -> BodyRules {
         let content_length = headers
             .iter()
             .find(|(n, _)| n == "content-length")
@@ -538,26 +570,46 @@ impl OutgoingBody {
                     .collect::<Vec<_>>()
             })
             .collect();
-        let (frames_tx, frames_rx) = mpsc::channel(QUEUED_FRAMES);
-        Ok((
-            OutgoingBody {
-                writer: Arc::new(BodyWriter {
-                    frames: Mutex::new(Some(frames_tx)),
-                    count: AtomicU64::new(0),
-                    deadline,
-                }),
-                pending: Arc::new(Pending::default()),
-                stream_given: false,
-                content_length,
-                declared_trailers,
-                finished: false,
-            },
-            ChannelBody {
-                rx: frames_rx,
-                size: content_length,
-            },
-        ))
+        BodyRules {
+            content_length,
+            declared_trailers,
+        }
     }
+
+    /// The outcome of a body that ended after `written` bytes with
+    /// `trailers` (docs/http.md: the declared length must match; HTTP/1.1
+    /// sends only declared trailers, so an undeclared one is refused rather
+    /// than dropped).
+    pub fn check_end(&self, written: u64, trailers: Option<&FieldList>) -> Result<(), ErrorCode> {
+        if let Some(n) = self.content_length {
+            if n != written {
+                return Err(ErrorCode::HttpRequestBodySize(Some(written)));
+            }
+        }
+        let undeclared = trailers.and_then(|t| {
+            t.iter()
+                .find(|(n, _)| !self.declared_trailers.contains(n))
+                .map(|(n, _)| n.clone())
+        });
+        match undeclared {
+            Some(name) => Err(ErrorCode::InternalError(Some(format!(
+                "trailer field `{name}` is not declared in the message's `trailer` header; HTTP/1.1 sends only declared trailers, so Warden refuses rather than drop it"
+            )))),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A bounded channel of frames and the body hyper reads from it.
+pub fn channel(rules: &BodyRules) -> (FrameSender, ChannelBody) {
+    let (frames_tx, frames_rx) = mpsc::channel(QUEUED_FRAMES);
+    (
+        frames_tx,
+        ChannelBody {
+            rx: frames_rx,
+            size: rules.content_length,
+        },
+    )
 }
 
 impl Drop for OutgoingBody {
@@ -675,18 +727,13 @@ impl HostOutgoingBody for HttpView<'_> {
             );
         }
         let written = body.writer.count();
-        let undeclared = trailers.as_ref().and_then(|t| {
-            t.iter()
-                .find(|(n, _)| !body.declared_trailers.contains(n))
-                .map(|(n, _)| n.clone())
-        });
-        let result = match (drained, body.content_length, undeclared) {
-            (Err(_), _, _) => Err(ErrorCode::ConnectionTerminated),
-            (Ok(()), Some(n), _) if n != written => Err(ErrorCode::HttpRequestBodySize(Some(written))),
-            (Ok(()), _, Some(name)) => Err(ErrorCode::InternalError(Some(format!(
-                "trailer field `{name}` is not declared in the message's `trailer` header; HTTP/1.1 sends only declared trailers, so Warden refuses rather than drop it"
-            )))),
-            (Ok(()), _, None) => Ok(()),
+        let rules = BodyRules {
+            content_length: body.content_length,
+            declared_trailers: std::mem::take(&mut body.declared_trailers),
+        };
+        let result = match drained {
+            Err(_) => Err(ErrorCode::ConnectionTerminated),
+            Ok(()) => rules.check_end(written, trailers.as_ref()),
         };
         let last = match (&result, trailers) {
             (Err(code), _) => Some(Err(BodyError(code.clone()))),

@@ -48,6 +48,28 @@ impl Default for Timeouts {
     }
 }
 
+/// What runs when a response body has ended cleanly.
+pub type Done = Box<dyn FnOnce() + Send>;
+
+/// A granted destination.
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub tls: bool,
+    pub host: String,
+    pub port: u16,
+}
+
+/// A request path in origin form (`/` when unset).
+pub fn origin_form(path: Option<&str>) -> Result<http::Uri, ErrorCode> {
+    let path = path.unwrap_or("/");
+    let path = if path.starts_with('/') || path == "*" {
+        path.to_owned()
+    } else {
+        format!("/{path}")
+    };
+    path.parse().map_err(|_| ErrorCode::HttpRequestUriInvalid)
+}
+
 /// A response as it arrives, before the guest takes it.
 pub struct ResponseParts {
     pub status: u16,
@@ -153,31 +175,78 @@ impl Client {
         self.pool.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Sends `req` (its URI in origin form) to `host:port` and fills `slot`
+    /// Where a request goes, once granted: `tls` is `None` for a scheme
+    /// other than http and https. A denied destination is logged and
+    /// refused with `HTTP-request-denied` (docs/http.md).
+    pub fn target(&self, tls: Option<bool>, authority: Option<&str>) -> Result<Target, ErrorCode> {
+        let tls = tls.ok_or(ErrorCode::HttpProtocolError)?;
+        let authority = authority.ok_or(ErrorCode::HttpRequestUriInvalid)?;
+        let (host, port) =
+            crate::policy::split_authority(authority).ok_or(ErrorCode::HttpRequestUriInvalid)?;
+        if host.is_empty() {
+            return Err(ErrorCode::HttpRequestUriInvalid);
+        }
+        let port = port.unwrap_or(if tls { 443 } else { 80 });
+        if !self.policy.allows(host, port) {
+            self.warn_denied(host, port);
+            return Err(ErrorCode::HttpRequestDenied);
+        }
+        Ok(Target {
+            tls,
+            host: host.to_owned(),
+            port,
+        })
+    }
+
+    /// Sends `req` (its URI in origin form) to `target` and fills `slot`
     /// with the response or the error.
     pub fn send(
         self: &Arc<Self>,
-        tls: bool,
-        host: String,
-        port: u16,
+        target: Target,
         req: http::Request<ChannelBody>,
         timeouts: Timeouts,
         slot: Arc<Slot<Result<ResponseParts, ErrorCode>>>,
     ) {
         let client = self.clone();
         runtime().spawn(async move {
-            let key = PoolKey { tls, host, port };
-            let r = client.send_inner(key, req, timeouts).await;
+            let r = client.send_inner(target, req, timeouts).await;
             slot.fill(r);
         });
     }
 
     async fn send_inner(
         self: &Arc<Self>,
-        key: PoolKey,
-        mut req: http::Request<ChannelBody>,
+        target: Target,
+        req: http::Request<ChannelBody>,
         t: Timeouts,
     ) -> Result<ResponseParts, ErrorCode> {
+        let (resp, back) = self.fetch(target, req, t).await?;
+        let (parts, body) = resp.into_parts();
+        let body = IncomingBody::spawn(body, t.between_bytes, None, back)
+            .map_err(|e| ErrorCode::InternalError(Some(e.to_string())))?;
+        Ok(ResponseParts {
+            status: parts.status.as_u16(),
+            headers: crate::fields::from_header_map(&parts.headers),
+            body,
+        })
+    }
+
+    /// Sends `req` to `target` on a pooled or new connection, within the
+    /// connect and first-byte timeouts. Returns the response head and body
+    /// as hyper gives them, and what to run once the body has ended cleanly
+    /// (it returns an HTTP/1.1 connection to the pool). Runs on
+    /// [`runtime`].
+    pub async fn fetch(
+        self: &Arc<Self>,
+        target: Target,
+        mut req: http::Request<ChannelBody>,
+        t: Timeouts,
+    ) -> Result<(http::Response<hyper::body::Incoming>, Option<Done>), ErrorCode> {
+        let key = PoolKey {
+            tls: target.tls,
+            host: target.host,
+            port: target.port,
+        };
         let conn = match self.take_idle(&key) {
             Some(c) => c,
             None => tokio::time::timeout(t.connect, self.connect(&key))
@@ -208,7 +277,7 @@ impl Client {
                     .map_err(|_| ErrorCode::ConnectionReadTimeout)?
                     .map_err(|e| hyper_error_code(&e))?;
                 let (client, key) = (self.clone(), key.clone());
-                let back: Box<dyn FnOnce() + Send> = Box::new(move || client.put_idle(key, sender));
+                let back: Done = Box::new(move || client.put_idle(key, sender));
                 (resp, Some(back))
             }
             Conn::H2(mut sender) => {
@@ -233,15 +302,7 @@ impl Client {
                 (resp, None)
             }
         };
-        let (resp, back) = response;
-        let (parts, body) = resp.into_parts();
-        let body = IncomingBody::spawn(body, t.between_bytes, None, back)
-            .map_err(|e| ErrorCode::InternalError(Some(e.to_string())))?;
-        Ok(ResponseParts {
-            status: parts.status.as_u16(),
-            headers: crate::fields::from_header_map(&parts.headers),
-            body,
-        })
+        Ok(response)
     }
 
     fn take_idle(&self, key: &PoolKey) -> Option<Conn> {

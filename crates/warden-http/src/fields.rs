@@ -74,27 +74,46 @@ fn is_field_value(v: &[u8]) -> bool {
 
 /// Checks a name for `set`/`append`/`delete`/`from-list` and returns it
 /// lower-case.
-pub fn check_name(name: &str) -> Result<String, HeaderError> {
+/// Why a change to fields was refused: WIT-neutral, so the 0.2 and 0.3
+/// `header-error`s are both made from it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldError {
+    InvalidSyntax,
+    Forbidden,
+    Immutable,
+    SizeExceeded,
+}
+
+impl From<FieldError> for HeaderError {
+    fn from(e: FieldError) -> HeaderError {
+        match e {
+            FieldError::InvalidSyntax | FieldError::SizeExceeded => HeaderError::InvalidSyntax,
+            FieldError::Forbidden => HeaderError::Forbidden,
+            FieldError::Immutable => HeaderError::Immutable,
+        }
+    }
+}
+
+/// A valid, allowed field name, lower-cased.
+pub fn check_name(name: &str) -> Result<String, FieldError> {
     if !is_token(name) {
-        return Err(HeaderError::InvalidSyntax);
+        return Err(FieldError::InvalidSyntax);
     }
     let lower = name.to_ascii_lowercase();
     if FORBIDDEN.contains(&lower.as_str()) {
-        return Err(HeaderError::Forbidden);
+        return Err(FieldError::Forbidden);
     }
     Ok(lower)
 }
 
-fn check_value(v: &[u8]) -> Result<(), HeaderError> {
+fn check_value(v: &[u8]) -> Result<(), FieldError> {
     if is_field_value(v) {
         Ok(())
     } else {
-        Err(HeaderError::InvalidSyntax)
+        Err(FieldError::InvalidSyntax)
     }
 }
 
-/// Fields from a host `HeaderMap` (a response or an incoming request),
-/// without the forbidden ones.
 pub fn from_header_map(map: &http::HeaderMap) -> Vec<(String, Vec<u8>)> {
     map.iter()
         .filter(|(n, _)| !FORBIDDEN.contains(&n.as_str()))
@@ -102,7 +121,6 @@ pub fn from_header_map(map: &http::HeaderMap) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
-/// A host `HeaderMap` from fields already checked.
 pub fn to_header_map(entries: &[(String, Vec<u8>)]) -> http::HeaderMap {
     let mut map = http::HeaderMap::with_capacity(entries.len());
     for (n, v) in entries {
@@ -116,13 +134,77 @@ pub fn to_header_map(entries: &[(String, Vec<u8>)]) -> http::HeaderMap {
     map
 }
 
+/// The rules of `fields`, shared by wasi:http 0.2 and 0.3.
+impl Fields {
+    /// Fields from a guest's list: every name and value checked.
+    pub fn from_list(list: Vec<(String, Vec<u8>)>) -> Result<Fields, FieldError> {
+        let mut f = Fields::default();
+        for (name, value) in list {
+            f.append(&name, value)?;
+        }
+        Ok(f)
+    }
+
+    /// Every value of `name` (any case).
+    pub fn get_all(&self, name: &str) -> Vec<Vec<u8>> {
+        let name = name.to_ascii_lowercase();
+        self.get(&name).map(<[u8]>::to_vec).collect()
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        let name = name.to_ascii_lowercase();
+        let found = self.get(&name).next().is_some();
+        found
+    }
+
+    /// A mutable copy (`clone`).
+    pub fn clone_mutable(&self) -> Fields {
+        Fields {
+            entries: self.entries.clone(),
+            immutable: false,
+        }
+    }
+
+    fn mutable_named(&mut self, name: &str) -> Result<String, FieldError> {
+        if self.immutable {
+            return Err(FieldError::Immutable);
+        }
+        check_name(name)
+    }
+
+    /// Replaces the values of `name`.
+    pub fn set(&mut self, name: &str, values: Vec<Vec<u8>>) -> Result<(), FieldError> {
+        let name = self.mutable_named(name)?;
+        if let Some(e) = values.iter().find_map(|v| check_value(v).err()) {
+            return Err(e);
+        }
+        mutate(self, |en| {
+            en.retain(|(n, _)| *n != name);
+            en.extend(values.into_iter().map(|v| (name.clone(), v)));
+        })
+    }
+
+    /// Removes `name`, returning its values.
+    pub fn delete(&mut self, name: &str) -> Result<Vec<Vec<u8>>, FieldError> {
+        let name = self.mutable_named(name)?;
+        let values = self.get(&name).map(<[u8]>::to_vec).collect();
+        mutate(self, |en| en.retain(|(n, _)| *n != name))?;
+        Ok(values)
+    }
+
+    /// Adds one value of `name`.
+    pub fn append(&mut self, name: &str, value: Vec<u8>) -> Result<(), FieldError> {
+        let name = self.mutable_named(name)?;
+        check_value(&value)?;
+        mutate(self, |en| en.push((name, value)))
+    }
+}
+
 impl HttpView<'_> {
     fn fields(&mut self, f: &Resource<Fields>) -> wasmtime::Result<&mut Fields> {
         Ok(self.wasi.table.get_mut(f)?)
     }
 
-    /// Takes the entries of an owned `fields` handle passed to a
-    /// constructor.
     pub(crate) fn take_fields(
         &mut self,
         f: Resource<Fields>,
@@ -130,40 +212,25 @@ impl HttpView<'_> {
         Ok(self.wasi.table.delete(f)?.entries)
     }
 
-    /// Mutable fields and a checked, lower-cased name, or why not.
-    fn mutable_named(
-        &mut self,
-        f: &Resource<Fields>,
-        name: &str,
-    ) -> wasmtime::Result<Result<(&mut Fields, String), HeaderError>> {
-        let fields = self.fields(f)?;
-        if fields.immutable {
-            return Ok(Err(HeaderError::Immutable));
-        }
-        Ok(check_name(name).map(|n| (fields, n)))
-    }
-
     pub(crate) fn push_fields(&mut self, f: Fields) -> wasmtime::Result<Resource<Fields>> {
         Ok(self.wasi.table.push(f)?)
     }
 }
 
-/// Applies a change to mutable fields within the size limits.
 fn mutate(
     f: &mut Fields,
     change: impl FnOnce(&mut Vec<(String, Vec<u8>)>),
-) -> Result<(), HeaderError> {
+) -> Result<(), FieldError> {
     if f.immutable {
-        return Err(HeaderError::Immutable);
+        return Err(FieldError::Immutable);
     }
     let mut entries = std::mem::take(&mut f.entries);
     let before = entries.clone();
     change(&mut entries);
     f.entries = entries;
     if f.entries.len() > MAX_ENTRIES || f.bytes() > MAX_BYTES {
-        // Too big for the host to hold: refused like a bad field.
         f.entries = before;
-        return Err(HeaderError::InvalidSyntax);
+        return Err(FieldError::SizeExceeded);
     }
     Ok(())
 }
@@ -177,31 +244,18 @@ impl HostFields for HttpView<'_> {
         &mut self,
         list: Vec<(FieldName, FieldValue)>,
     ) -> wasmtime::Result<Result<Resource<Fields>, HeaderError>> {
-        let mut f = Fields::default();
-        for (name, value) in list {
-            let name = match check_name(&name) {
-                Ok(n) => n,
-                Err(e) => return Ok(Err(e)),
-            };
-            if let Err(e) = check_value(&value) {
-                return Ok(Err(e));
-            }
-            if let Err(e) = mutate(&mut f, |en| en.push((name, value))) {
-                return Ok(Err(e));
-            }
+        match Fields::from_list(list) {
+            Ok(f) => Ok(Ok(self.push_fields(f)?)),
+            Err(e) => Ok(Err(e.into())),
         }
-        Ok(Ok(self.push_fields(f)?))
     }
 
     fn get(&mut self, f: Resource<Fields>, name: FieldName) -> wasmtime::Result<Vec<FieldValue>> {
-        let name = name.to_ascii_lowercase();
-        Ok(self.fields(&f)?.get(&name).map(<[u8]>::to_vec).collect())
+        Ok(self.fields(&f)?.get_all(&name))
     }
 
     fn has(&mut self, f: Resource<Fields>, name: FieldName) -> wasmtime::Result<bool> {
-        let name = name.to_ascii_lowercase();
-        let found = self.fields(&f)?.get(&name).next().is_some();
-        Ok(found)
+        Ok(self.fields(&f)?.has(&name))
     }
 
     fn set(
@@ -210,17 +264,7 @@ impl HostFields for HttpView<'_> {
         name: FieldName,
         values: Vec<FieldValue>,
     ) -> wasmtime::Result<Result<(), HeaderError>> {
-        let (fields, name) = match self.mutable_named(&f, &name)? {
-            Ok(v) => v,
-            Err(e) => return Ok(Err(e)),
-        };
-        if let Some(e) = values.iter().find_map(|v| check_value(v).err()) {
-            return Ok(Err(e));
-        }
-        Ok(mutate(fields, |en| {
-            en.retain(|(n, _)| *n != name);
-            en.extend(values.into_iter().map(|v| (name.clone(), v)));
-        }))
+        Ok(self.fields(&f)?.set(&name, values).map_err(Into::into))
     }
 
     fn delete(
@@ -228,11 +272,7 @@ impl HostFields for HttpView<'_> {
         f: Resource<Fields>,
         name: FieldName,
     ) -> wasmtime::Result<Result<(), HeaderError>> {
-        let (fields, name) = match self.mutable_named(&f, &name)? {
-            Ok(v) => v,
-            Err(e) => return Ok(Err(e)),
-        };
-        Ok(mutate(fields, |en| en.retain(|(n, _)| *n != name)))
+        Ok(self.fields(&f)?.delete(&name).map(drop).map_err(Into::into))
     }
 
     fn append(
@@ -241,14 +281,7 @@ impl HostFields for HttpView<'_> {
         name: FieldName,
         value: FieldValue,
     ) -> wasmtime::Result<Result<(), HeaderError>> {
-        let (fields, name) = match self.mutable_named(&f, &name)? {
-            Ok(v) => v,
-            Err(e) => return Ok(Err(e)),
-        };
-        if let Err(e) = check_value(&value) {
-            return Ok(Err(e));
-        }
-        Ok(mutate(fields, |en| en.push((name, value))))
+        Ok(self.fields(&f)?.append(&name, value).map_err(Into::into))
     }
 
     fn entries(&mut self, f: Resource<Fields>) -> wasmtime::Result<Vec<(FieldName, FieldValue)>> {
@@ -256,11 +289,8 @@ impl HostFields for HttpView<'_> {
     }
 
     fn clone(&mut self, f: Resource<Fields>) -> wasmtime::Result<Resource<Fields>> {
-        let entries = self.fields(&f)?.entries.clone();
-        self.push_fields(Fields {
-            entries,
-            immutable: false,
-        })
+        let copy = self.fields(&f)?.clone_mutable();
+        self.push_fields(copy)
     }
 
     fn drop(&mut self, f: Resource<Fields>) -> wasmtime::Result<()> {
@@ -278,12 +308,12 @@ mod tests {
         assert_eq!(check_name("Content-Type").unwrap(), "content-type");
         assert!(matches!(
             check_name("bad name"),
-            Err(HeaderError::InvalidSyntax)
+            Err(FieldError::InvalidSyntax)
         ));
-        assert!(matches!(check_name(""), Err(HeaderError::InvalidSyntax)));
+        assert!(matches!(check_name(""), Err(FieldError::InvalidSyntax)));
         assert!(matches!(
             check_name("Connection"),
-            Err(HeaderError::Forbidden)
+            Err(FieldError::Forbidden)
         ));
         assert!(is_field_value(b"text/plain; charset=utf-8"));
         assert!(is_field_value(b""));

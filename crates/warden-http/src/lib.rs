@@ -42,6 +42,7 @@ pub mod bindings {
 pub mod body;
 pub mod client;
 pub mod fields;
+pub mod p3;
 pub mod policy;
 pub mod server;
 pub mod types;

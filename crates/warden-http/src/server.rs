@@ -41,23 +41,7 @@ where
     B::Error: crate::body::BodyErrorCode + Send,
 {
     let (parts, body) = req.into_parts();
-    // HTTP/1.1 carries the authority in `Host`; HTTP/2 in the URI.
-    let authority = parts
-        .uri
-        .authority()
-        .map(|a| a.as_str().to_owned())
-        .or_else(|| {
-            parts
-                .headers
-                .get(http::header::HOST)
-                .and_then(|h| h.to_str().ok())
-                .map(str::to_owned)
-        });
-    let path = parts
-        .uri
-        .path_and_query()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "/".into());
+    let (authority, path) = authority_and_path(&parts);
     let body = IncomingBody::spawn(
         body,
         limits.between_bytes,
@@ -81,6 +65,28 @@ where
         },
         rx,
     ))
+}
+
+/// The authority and path of a served request: HTTP/1.1 carries the
+/// authority in `Host`, HTTP/2 in the URI.
+pub fn authority_and_path(parts: &http::request::Parts) -> (Option<String>, String) {
+    let authority = parts
+        .uri
+        .authority()
+        .map(|a| a.as_str().to_owned())
+        .or_else(|| {
+            parts
+                .headers
+                .get(http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .map(str::to_owned)
+        });
+    let path = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "/".into());
+    (authority, path)
 }
 
 impl HttpView<'_> {

@@ -492,38 +492,22 @@ impl outgoing_handler::Host for HttpView<'_> {
             timeouts.between_bytes = nanos(o.between_bytes, timeouts.between_bytes);
         }
         let tls = match &req.scheme {
-            None | Some(Scheme::Https) => true,
-            Some(Scheme::Http) => false,
-            Some(Scheme::Other(_)) => return Ok(Err(ErrorCode::HttpProtocolError)),
+            None | Some(Scheme::Https) => Some(true),
+            Some(Scheme::Http) => Some(false),
+            Some(Scheme::Other(_)) => None,
         };
-        let Some(authority) = req.authority.as_deref() else {
-            return Ok(Err(ErrorCode::HttpRequestUriInvalid));
-        };
-        let Some((host, port)) = crate::policy::split_authority(authority) else {
-            return Ok(Err(ErrorCode::HttpRequestUriInvalid));
-        };
-        if host.is_empty() {
-            return Ok(Err(ErrorCode::HttpRequestUriInvalid));
-        }
-        let port = port.unwrap_or(if tls { 443 } else { 80 });
         let client = self.http.client.clone();
-        if !client.policy.allows(host, port) {
-            client.warn_denied(host, port);
-            return Ok(Err(ErrorCode::HttpRequestDenied));
-        }
+        let target = match client.target(tls, req.authority.as_deref()) {
+            Ok(t) => t,
+            Err(code) => return Ok(Err(code)),
+        };
         let method = match method_to_http(&req.method) {
             Ok(m) => m,
             Err(code) => return Ok(Err(code)),
         };
-        let path = req.path_with_query.as_deref().unwrap_or("/");
-        let path = if path.starts_with('/') || path == "*" {
-            path.to_owned()
-        } else {
-            format!("/{path}")
-        };
-        let uri: http::Uri = match path.parse() {
+        let uri = match crate::client::origin_form(req.path_with_query.as_deref()) {
             Ok(u) => u,
-            Err(_) => return Ok(Err(ErrorCode::HttpRequestUriInvalid)),
+            Err(code) => return Ok(Err(code)),
         };
         let mut builder = http::Request::builder().method(method).uri(uri);
         if let Some(h) = builder.headers_mut() {
@@ -535,7 +519,7 @@ impl outgoing_handler::Host for HttpView<'_> {
             Err(_) => return Ok(Err(ErrorCode::HttpRequestUriInvalid)),
         };
         let slot = Slot::new()?;
-        client.send(tls, host.to_owned(), port, request, timeouts, slot.clone());
+        client.send(target, request, timeouts, slot.clone());
         Ok(Ok(self.wasi.table.push(FutureIncomingResponse { slot })?))
     }
 }

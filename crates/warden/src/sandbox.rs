@@ -342,6 +342,18 @@ impl Sandbox {
 }
 
 impl Sandbox {
+    /// Switches to an engine with component-model async (for `warden serve`
+    /// of a wasi:http@0.3 component).
+    pub(crate) fn use_async_engine(&mut self) -> anyhow::Result<()> {
+        if !self.wasi_p3 {
+            bail!("this is a WASI 0.3 component, and WASI 0.3 is turned off here (-S p3=n or -W component-model-async=n)");
+        }
+        self.engine = Engine::new(self.config.clone().concurrency_support(true))?;
+        Ok(())
+    }
+}
+
+impl Sandbox {
     /// Runs the program in the file at `path` (binary or text format).
     pub fn run_file(self, path: &Path) -> anyhow::Result<Outcome> {
         let bytes =

@@ -74,8 +74,11 @@ struct Shared {
     engine: wasmtime::Engine,
     limits: crate::Limits,
     pre: InstancePre<Host>,
-    /// Export index path of `wasi:http/incoming-handler@0.2.x#handle`.
+    /// Export index path of `wasi:http/incoming-handler@0.2.x#handle`,
+    /// or of `wasi:http/handler@0.3.x#handle`.
     handler: String,
+    /// A wasi:http@0.3 component (run on the concurrency engine).
+    p3: bool,
     options: ServeOptions,
     next_id: AtomicU64,
     /// One permit per pooled instance slot.
@@ -104,18 +107,23 @@ impl Sandbox {
     /// until SIGINT or SIGTERM. `ready` is called with the bound address
     /// once the server listens.
     pub fn serve(
-        self,
+        mut self,
         bytes: &[u8],
         options: ServeOptions,
         ready: impl FnOnce(SocketAddr),
     ) -> anyhow::Result<()> {
+        // A wasi:http@0.3 service names its handler export in the binary.
+        let p3 = memchr::memmem::find(bytes, b"wasi:http/handler@0.3.").is_some();
+        if p3 {
+            self.use_async_engine()?;
+        }
         let component = match compile_cached(&self.engine, bytes, self.cache_dir.as_deref())? {
             Compiled::Component(c) => c,
             Compiled::Module(_) => bail!(
                 "`warden serve` runs components of the wasi:http/proxy world; this is a core module"
             ),
         };
-        let handler = find_handler(&self.engine, &component)?;
+        let handler = find_handler(&self.engine, &component, p3)?;
         let http = match self.http.clone() {
             Some(h) => h,
             None => warden_http::WasiHttp::new(Arc::new(warden_http::client::Client::new(
@@ -126,6 +134,13 @@ impl Sandbox {
         let mut linker: Linker<Host> = Linker::new(&self.engine);
         warden_p2::add_to_linker(&mut linker, |h| &mut h.wasi)?;
         warden_http::add_to_linker(&mut linker, Host::http_view)?;
+        if p3 {
+            warden_p3::add_to_linker(&mut linker, |h| warden_p3::WasiP3Ctx {
+                kernel: &mut h.wasi.kernel,
+                table: &mut h.wasi.table,
+            })?;
+            warden_http::p3::add_to_linker(&mut linker, http_p3_view)?;
+        }
         let pre = linker.instantiate_pre(&component).map_err(|e| {
             anyhow::anyhow!("{e}; Warden serves components that import wasi:http, wasi:cli, wasi:io, wasi:clocks, wasi:random, wasi:filesystem and wasi:sockets 0.2.x")
         })?;
@@ -136,6 +151,7 @@ impl Sandbox {
             limits: self.limits,
             pre,
             handler,
+            p3,
             options: options.clone(),
             next_id: AtomicU64::new(1),
             slots: Arc::new(tokio::sync::Semaphore::new(
@@ -172,8 +188,21 @@ impl Sandbox {
     }
 }
 
-/// The name of the component's `wasi:http/incoming-handler@0.2.x` export.
-fn find_handler(engine: &wasmtime::Engine, component: &Component) -> anyhow::Result<String> {
+/// The name of the component's `wasi:http/incoming-handler@0.2.x` (or
+/// `wasi:http/handler@0.3.x`) export.
+fn find_handler(
+    engine: &wasmtime::Engine,
+    component: &Component,
+    p3: bool,
+) -> anyhow::Result<String> {
+    if p3 {
+        return component
+            .component_type()
+            .exports(engine)
+            .map(|(name, _)| name.to_owned())
+            .find(|name| name.starts_with("wasi:http/handler@0.3."))
+            .context("the component exports no `wasi:http/handler@0.3` interface");
+    }
     component
         .component_type()
         .exports(engine)
@@ -343,11 +372,16 @@ async fn respond(
         max_body,
         between_bytes: Duration::from_secs(30),
     };
-    let (prepared, rx) = match prepare(req, limits) {
-        Ok(p) => p,
-        Err(e) => {
-            tracing::error!(target: "warden::serve", "request {id}: cannot prepare the request: {e}");
-            return text(500, "internal error\n");
+    let (prepared, rx) = if shared.p3 {
+        let (p, rx) = warden_http::p3::server::prepare(req, limits);
+        (Prepared::P3(p), rx)
+    } else {
+        match prepare(req, limits) {
+            Ok((p, rx)) => (Prepared::P2(p), rx),
+            Err(e) => {
+                tracing::error!(target: "warden::serve", "request {id}: cannot prepare the request: {e}");
+                return text(500, "internal error\n");
+            }
         }
     };
     let permit = match shared.slots.clone().acquire_owned().await {
@@ -357,7 +391,10 @@ async fn respond(
     let worker = {
         let shared2 = shared.clone();
         shared.workers.run(move || {
-            let end = run_guest(&shared2, prepared, id);
+            let end = match prepared {
+                Prepared::P2(p) => run_guest(&shared2, p, id),
+                Prepared::P3(p) => run_guest_p3(&shared2, p, id),
+            };
             drop(permit);
             end
         })
@@ -422,6 +459,92 @@ fn error_status(code: &ErrorCode) -> u16 {
         | ErrorCode::DnsTimeout
         | ErrorCode::DestinationNotFound => 502,
         _ => 500,
+    }
+}
+
+/// A request made ready for the guest's WASI version.
+enum Prepared {
+    P2(warden_http::server::PreparedRequest),
+    P3(warden_http::p3::server::PreparedRequest),
+}
+
+/// The wasi:http@0.3 view of a served store.
+fn http_p3_view(h: &mut Host) -> warden_http::p3::HttpP3View<'_> {
+    warden_http::p3::HttpP3View {
+        table: &mut h.wasi.table,
+        http: h
+            .http
+            .as_ref()
+            .expect("wasi:http is linked only into stores with HTTP grants"),
+    }
+}
+
+/// Instantiates a wasi:http@0.3 component for one request and runs its
+/// async `handle` on this worker thread's current-thread runtime, until
+/// the response body is over or the request's time is up.
+fn run_guest_p3(
+    shared: &Shared,
+    prepared: warden_http::p3::server::PreparedRequest,
+    id: u64,
+) -> GuestEnd {
+    thread_local! {
+        static RT: Option<tokio::runtime::Runtime> = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .ok();
+    }
+    let timeout = shared.options.request_timeout;
+    let result = RT.with(|rt| -> anyhow::Result<GuestEnd> {
+        let rt = rt.as_ref().context("cannot start the async runtime")?;
+        rt.block_on(async {
+            let mut store = new_store_untimed(
+                &shared.engine,
+                &shared.limits,
+                shared.sandbox_kernel.clone(),
+                Some(shared.http.clone()),
+            )?;
+            let ticks = (timeout.as_millis() / TICK.as_millis()).max(1) as u64;
+            store.set_epoch_deadline(ticks);
+            store.data_mut().wasi.deadline = Some(deadline_after(timeout));
+            let instance = shared.pre.instantiate_async(&mut store).await?;
+            let iface = instance
+                .get_export_index(&mut store, None, &shared.handler)
+                .context("the handler export disappeared")?;
+            let func = instance
+                .get_export_index(&mut store, Some(&iface), "handle")
+                .with_context(|| format!("`{}` has no `handle` function", shared.handler))?;
+            let handle: warden_http::p3::server::HandleFunc = instance
+                .get_typed_func(&mut store, func)
+                .map_err(anyhow::Error::from)
+                .with_context(|| format!("`{}#handle` has the wrong type", shared.handler))?;
+            let call = store.run_concurrent(async move |a| {
+                warden_http::p3::server::call_handler(a, http_p3_view, handle, prepared).await
+            });
+            // The epoch interrupts wasm code; a guest waiting in the host
+            // (a future it never completes) is stopped here.
+            match tokio::time::timeout(timeout, call).await {
+                Err(_) => Ok(GuestEnd::TimedOut),
+                Ok(r) => match r.and_then(|r| r) {
+                    Ok(()) => Ok(GuestEnd::Returned),
+                    Err(e) => {
+                        if matches!(
+                            e.downcast_ref::<wasmtime::Trap>(),
+                            Some(wasmtime::Trap::Interrupt)
+                        ) {
+                            return Ok(GuestEnd::TimedOut);
+                        }
+                        Err(e.into())
+                    }
+                },
+            }
+        })
+    });
+    match result {
+        Ok(end) => end,
+        Err(e) => {
+            tracing::debug!(target: "warden::serve", "request {id}: {}", chain(&e));
+            GuestEnd::Trapped(e)
+        }
     }
 }
 

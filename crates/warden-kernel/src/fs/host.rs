@@ -261,7 +261,9 @@ impl Dir for HostDir {
             self.stat_at(path, true)?;
         }
         if follow || must_be_dir {
-            Ok(self.dir.set_times(path, time_spec(atim)?, time_spec(mtim)?)?)
+            Ok(self
+                .dir
+                .set_times(path, time_spec(atim)?, time_spec(mtim)?)?)
         } else {
             Ok(self
                 .dir
