@@ -183,3 +183,35 @@ fn terminals_are_reported_on_a_pty() {
         "{text}"
     );
 }
+
+/// Every 0.3.x links: the guest's imports and its run export renamed from
+/// `@0.3.2` to `@0.3.0` and to `@0.3.9` (same length, so the component stays
+/// valid; the interfaces' types are the same) run as before, matched by
+/// semver against Warden's 0.3.2 host.
+#[test]
+fn other_0_3_patch_versions_link() {
+    let bytes = std::fs::read(hello()).unwrap();
+    let needle = b"@0.3.2";
+    assert!(bytes.windows(needle.len()).any(|w| w == needle));
+    let dir = common::tempdir();
+    for version in ["@0.3.0", "@0.3.9"] {
+        let mut renamed = Vec::with_capacity(bytes.len());
+        let mut rest = &bytes[..];
+        while let Some(at) = rest.windows(needle.len()).position(|w| w == needle) {
+            renamed.extend_from_slice(&rest[..at]);
+            renamed.extend_from_slice(version.as_bytes());
+            rest = &rest[at + needle.len()..];
+        }
+        renamed.extend_from_slice(rest);
+        let wasm = dir.path().join(format!("hello{version}.wasm"));
+        std::fs::write(&wasm, &renamed).unwrap();
+        let out = Warden::new().arg("run").arg(&wasm).args(["4"]).output();
+        out.assert_code(4);
+        assert_eq!(
+            out.stdout,
+            expected(&["4"], None),
+            "{version}: {}",
+            out.describe()
+        );
+    }
+}
