@@ -215,3 +215,44 @@ fn other_0_3_patch_versions_link() {
         );
     }
 }
+
+/// CPU time (user + system, in clock ticks) of process `pid` so far.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Fields after the command name (which is in parentheses).
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the whole line: 11 and 12 here.
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+/// No busy waiting: a guest whose only task waits for stdin (held open,
+/// never written) costs no CPU while it waits.
+#[test]
+fn a_guest_waiting_for_input_uses_no_cpu() {
+    use std::process::{Command, Stdio};
+    let wasm = hello();
+    let mut child = Command::new(common::warden_bin())
+        .args(["run", wasm.to_str().unwrap(), "0", "--stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start warden");
+    // Start-up (a compile on a cold cache) and the guest's 50 ms sleep are
+    // over after a second; from then on it only waits.
+    std::thread::sleep(Duration::from_secs(1));
+    let before = cpu_ticks(child.id());
+    std::thread::sleep(Duration::from_secs(2));
+    let after = cpu_ticks(child.id());
+    let still_running = child.try_wait().unwrap().is_none();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(still_running, "the guest should still be waiting for stdin");
+    // Clock ticks are 10 ms: allow a few for the runtime's own timers.
+    assert!(
+        after - before <= 3,
+        "{} ticks of CPU in 2 s of waiting",
+        after - before
+    );
+}
