@@ -409,6 +409,12 @@ impl Body for ChannelBody {
             None => http_body::SizeHint::default(),
         }
     }
+    /// An [`empty`](ChannelBody::empty) body is over before it starts, so
+    /// hyper sends the message with no body framing at all (no
+    /// `content-length`, no `transfer-encoding`).
+    fn is_end_stream(&self) -> bool {
+        self.size == Some(0) && self.rx.is_closed() && self.rx.is_empty()
+    }
 }
 
 /// The guest's end of an outgoing body: each write becomes one data frame

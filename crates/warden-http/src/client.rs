@@ -441,9 +441,13 @@ pub fn hyper_error_code(e: &hyper::Error) -> ErrorCode {
             if io.kind() == std::io::ErrorKind::TimedOut {
                 return ErrorCode::ConnectionReadTimeout;
             }
+            // The peer went away mid-message (reset, or closed before the
+            // declared length or the last chunk).
             if matches!(
                 io.kind(),
-                std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::BrokenPipe
+                    | std::io::ErrorKind::UnexpectedEof
             ) {
                 return ErrorCode::HttpResponseIncomplete;
             }

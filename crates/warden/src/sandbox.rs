@@ -111,6 +111,17 @@ impl Host {
                 .expect("wasi:http is linked only into stores with HTTP grants"),
         }
     }
+
+    /// The view the wasi:http@0.3 host functions use (same condition).
+    pub(crate) fn http_p3_view(&mut self) -> warden_http::p3::HttpP3View<'_> {
+        warden_http::p3::HttpP3View {
+            table: &mut self.wasi.table,
+            http: self
+                .http
+                .as_ref()
+                .expect("wasi:http is linked only into stores with HTTP grants"),
+        }
+    }
 }
 
 impl warden_p1::WasiP1View for Host {
@@ -595,6 +606,10 @@ impl Sandbox {
             kernel: &mut h.wasi.kernel,
             table: &mut h.wasi.table,
         })?;
+        // `-S http` links wasi:http@0.3 (types, client) as it does 0.2.
+        if self.http.is_some() {
+            warden_http::p3::add_to_linker(&mut linker, Host::http_p3_view)?;
+        }
         let timeout = self.limits.timeout;
         let mut store = new_store(&self.engine, &self.limits, self.kernel, self.http)?;
         // The I/O driver: wasi:sockets@0.3 waits on its sockets' readiness.
@@ -611,7 +626,7 @@ impl Sandbox {
                     if msg.contains("matching implementation was not found")
                         || msg.contains("import")
                     {
-                        bail!("{msg}; for WASI 0.3 Warden provides wasi:cli (environment, exit, stdin, stdout, stderr), wasi:clocks (monotonic-clock, system-clock), wasi:random, wasi:filesystem and wasi:sockets (types, ip-name-lookup) so far, beside all of WASI 0.2");
+                        bail!("{msg}; for WASI 0.3 Warden provides wasi:cli (environment, exit, stdin, stdout, stderr), wasi:clocks (monotonic-clock, system-clock), wasi:random, wasi:filesystem, wasi:sockets (types, ip-name-lookup) and, with -S http, wasi:http (types, client), beside all of WASI 0.2");
                     }
                     return Ok(ended(e));
                 }

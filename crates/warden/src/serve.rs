@@ -139,7 +139,7 @@ impl Sandbox {
                 kernel: &mut h.wasi.kernel,
                 table: &mut h.wasi.table,
             })?;
-            warden_http::p3::add_to_linker(&mut linker, http_p3_view)?;
+            warden_http::p3::add_to_linker(&mut linker, Host::http_p3_view)?;
         }
         let pre = linker.instantiate_pre(&component).map_err(|e| {
             anyhow::anyhow!("{e}; Warden serves components that import wasi:http, wasi:cli, wasi:io, wasi:clocks, wasi:random, wasi:filesystem and wasi:sockets 0.2.x")
@@ -468,17 +468,6 @@ enum Prepared {
     P3(warden_http::p3::server::PreparedRequest),
 }
 
-/// The wasi:http@0.3 view of a served store.
-fn http_p3_view(h: &mut Host) -> warden_http::p3::HttpP3View<'_> {
-    warden_http::p3::HttpP3View {
-        table: &mut h.wasi.table,
-        http: h
-            .http
-            .as_ref()
-            .expect("wasi:http is linked only into stores with HTTP grants"),
-    }
-}
-
 /// Instantiates a wasi:http@0.3 component for one request and runs its
 /// async `handle` on this worker thread's current-thread runtime, until
 /// the response body is over or the request's time is up.
@@ -518,7 +507,7 @@ fn run_guest_p3(
                 .map_err(anyhow::Error::from)
                 .with_context(|| format!("`{}#handle` has the wrong type", shared.handler))?;
             let call = store.run_concurrent(async move |a| {
-                warden_http::p3::server::call_handler(a, http_p3_view, handle, prepared).await
+                warden_http::p3::server::call_handler(a, Host::http_p3_view, handle, prepared).await
             });
             // The epoch interrupts wasm code; a guest waiting in the host
             // (a future it never completes) is stopped here.

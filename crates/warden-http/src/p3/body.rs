@@ -136,7 +136,12 @@ impl Body {
         ended: Option<oneshot::Sender<Result<(), P2>>>,
     ) -> wasmtime::Result<ChannelBody> {
         let rules = BodyRules::of(headers);
-        let (frames, body) = channel(&rules);
+        let (frames, mut body) = channel(&rules);
+        if matches!(self, Body::Guest { contents: None, .. }) {
+            // No contents: a message without a body (trailers, if the
+            // guest sends any, cannot go without one and fail the body).
+            body = ChannelBody::empty();
+        }
         match self {
             Body::Guest {
                 contents,
