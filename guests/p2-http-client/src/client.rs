@@ -463,11 +463,19 @@ pub fn undeclared_scenario(t: &Target) {
             m,
         ),
         Err(e) => fail(&format!("{what}: finish"), "internal-error", code_name(&e)),
-        Ok(()) => fail(&format!("{what}: finish"), "internal-error", "ok (trailers lost)"),
+        Ok(()) => fail(
+            &format!("{what}: finish"),
+            "internal-error",
+            "ok (trailers lost)",
+        ),
     }
     match await_response(&fut, after(5 * SEC)) {
         Err(Fault::Code(_)) => check(&format!("{what}: request aborted"), true, "", ""),
-        Err(f) => fail(&format!("{what}: response"), "an error code", fault_text(&f)),
+        Err(f) => fail(
+            &format!("{what}: response"),
+            "an error code",
+            fault_text(&f),
+        ),
         Ok(r) => fail(&format!("{what}: response"), "an error code", r.status()),
     }
 }
