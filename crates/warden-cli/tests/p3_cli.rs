@@ -239,9 +239,19 @@ fn a_guest_waiting_for_input_uses_no_cpu() {
         .stderr(Stdio::null())
         .spawn()
         .expect("start warden");
-    // Start-up (a compile on a cold cache) and the guest's 50 ms sleep are
-    // over after a second; from then on it only waits.
-    std::thread::sleep(Duration::from_secs(1));
+    // Start-up (a compile on a cold cache, slow on a busy machine) and the
+    // guest's 50 ms sleep come first: wait until the CPU time stops
+    // growing (two half-second samples alike), then measure.
+    let settle_by = Instant::now() + Duration::from_secs(30);
+    let mut last = cpu_ticks(child.id());
+    loop {
+        std::thread::sleep(Duration::from_millis(500));
+        let now = cpu_ticks(child.id());
+        if now - last <= 1 || Instant::now() > settle_by {
+            break;
+        }
+        last = now;
+    }
     let before = cpu_ticks(child.id());
     std::thread::sleep(Duration::from_secs(2));
     let after = cpu_ticks(child.id());
