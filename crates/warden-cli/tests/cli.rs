@@ -198,3 +198,26 @@ fn compile_then_run_and_refuse_foreign_files() {
     let o = warden(&["run", "--no-cache", m.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(5));
 }
+
+/// A component in the text format runs like its binary: here a WASI 0.2
+/// command whose `run` returns `ok` (exit 0) or `err` (exit 1).
+#[test]
+fn component_text_runs() {
+    let d = tempfile::tempdir().unwrap();
+    for (result, code) in [(0, 0), (1, 1)] {
+        let c = wat(
+            &d,
+            &format!("run{result}.wat"),
+            &format!(
+                r#"(component
+                     (core module $m (func (export "run") (result i32) i32.const {result}))
+                     (core instance $i (instantiate $m))
+                     (func $run (result (result)) (canon lift (core func $i "run")))
+                     (instance $inst (export "run" (func $run)))
+                     (export "wasi:cli/run@0.2.0" (instance $inst)))"#
+            ),
+        );
+        let o = warden(&["run", c.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(code), "{}", stderr(&o));
+    }
+}

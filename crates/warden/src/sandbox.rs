@@ -331,6 +331,7 @@ impl Sandbox {
     /// Compiles `bytes` ahead of time for `warden compile`: the result runs
     /// with `run` in a sandbox built with the same limits settings.
     pub fn precompile(&mut self, bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
+        let bytes = &*to_binary(bytes)?;
         self.engine_for(bytes)?;
         crate::cache::precompile(&self.engine, bytes)
     }
@@ -380,6 +381,7 @@ impl Sandbox {
         invoke: Option<&str>,
         invoke_args: &[String],
     ) -> anyhow::Result<Outcome> {
+        let bytes = &*to_binary(bytes)?;
         self.engine_for(bytes)?;
         let compiled = if bytes.starts_with(crate::cache::CWASM_MAGIC) {
             crate::cache::load_precompiled(&self.engine, bytes)?
@@ -673,6 +675,25 @@ impl Sandbox {
         rt.shutdown_background();
         outcome
     }
+}
+
+/// `bytes` in the binary format: WebAssembly text (a module or a
+/// component) is converted; anything else is returned as it is.
+pub(crate) fn to_binary(bytes: &[u8]) -> anyhow::Result<std::borrow::Cow<'_, [u8]>> {
+    let is_text = !bytes.starts_with(b"\0asm")
+        && !bytes.starts_with(crate::cache::CWASM_MAGIC)
+        && !bytes.starts_with(b"\x7fELF")
+        && std::str::from_utf8(bytes).is_ok();
+    if !is_text {
+        return Ok(bytes.into());
+    }
+    wat::parse_bytes(bytes).map_err(|e| {
+        let e = e.to_string();
+        let first = e.lines().next().unwrap_or_default().to_owned();
+        anyhow::anyhow!(
+            "not a WebAssembly file: no binary header, and not valid WebAssembly text ({first})"
+        )
+    })
 }
 
 fn ended(e: wasmtime::Error) -> Outcome {

@@ -112,6 +112,7 @@ impl Sandbox {
         options: ServeOptions,
         ready: impl FnOnce(SocketAddr),
     ) -> anyhow::Result<()> {
+        let bytes = &*crate::sandbox::to_binary(bytes)?;
         // A wasi:http@0.3 service names its handler export in the binary.
         let p3 = memchr::memmem::find(bytes, b"wasi:http/handler@0.3.").is_some();
         if p3 {
