@@ -203,27 +203,13 @@ impl<D> StreamConsumer<D> for StdoutConsumer {
         source: Source<'_, u8>,
         _finish: bool,
     ) -> Poll<wasmtime::Result<StreamResult>> {
-        let mut src = source.as_direct(store);
-        let mut written = 0;
-        loop {
-            let bytes = &src.remaining()[written..];
-            if bytes.is_empty() {
-                break;
-            }
-            match self.file.write(&[IoSlice::new(bytes)]) {
-                Ok(0) => {
-                    self.finish(Err(ErrorCode::Pipe));
-                    break;
-                }
-                Ok(n) => written += n,
-                Err(e) => {
-                    self.finish(Err(error_code(e)));
-                    src.mark_read(written);
-                    return Poll::Ready(Ok(StreamResult::Dropped));
-                }
-            }
+        let file = self.file.clone();
+        let written = crate::write_direct(store, source, ErrorCode::Pipe, |bytes| {
+            file.write(&[IoSlice::new(bytes)]).map_err(error_code)
+        });
+        if let Err(e) = written {
+            self.finish(Err(e));
         }
-        src.mark_read(written);
         if self.done.is_none() {
             return Poll::Ready(Ok(StreamResult::Dropped));
         }

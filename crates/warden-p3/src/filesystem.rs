@@ -587,26 +587,12 @@ impl<D> StreamConsumer<D> for FileWriter {
                 return Poll::Ready(Ok(StreamResult::Dropped));
             }
         };
-        let mut src = source.as_direct(store);
-        let mut written = 0;
-        loop {
-            let bytes = &src.remaining()[written..];
-            if bytes.is_empty() {
-                break;
-            }
-            match this.write(&file, bytes) {
-                Ok(0) => {
-                    this.finish(Err(ErrorCode::InsufficientSpace));
-                    break;
-                }
-                Ok(n) => written += n,
-                Err(e) => {
-                    this.finish(Err(error_code(e)));
-                    break;
-                }
-            }
+        let written = crate::write_direct(store, source, ErrorCode::InsufficientSpace, |bytes| {
+            this.write(&file, bytes).map_err(error_code)
+        });
+        if let Err(e) = written {
+            this.finish(Err(e));
         }
-        src.mark_read(written);
         if this.done.is_none() {
             return Poll::Ready(Ok(StreamResult::Dropped));
         }

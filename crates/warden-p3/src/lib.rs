@@ -67,7 +67,7 @@ pub mod sockets;
 
 use tokio::sync::oneshot;
 use warden_kernel::Kernel;
-use wasmtime::component::{Access, FutureReader, HasData, ResourceTable};
+use wasmtime::component::{Access, FutureReader, HasData, ResourceTable, Source};
 
 /// The [`HasData`] marker of the WASI 0.3 host functions: their view of the
 /// store is a [`WasiP3Ctx`], a borrow of the run's kernel.
@@ -117,4 +117,31 @@ pub fn add_to_linker<T: Send + 'static>(
     get: fn(&mut T) -> WasiP3Ctx<'_>,
 ) -> wasmtime::Result<()> {
     bindings::CliSlice::add_to_linker::<T, WasiP3>(linker, get)
+}
+
+/// Writes the bytes a guest offers on a `stream<u8>` with `write`, straight
+/// from the guest's buffer, until all are taken or a write fails (a write
+/// that takes nothing fails with `zero`); what was written is marked read.
+/// Shared by the consumers of stdout/stderr and of file write streams.
+pub(crate) fn write_direct<D: 'static, E>(
+    store: wasmtime::StoreContextMut<D>,
+    source: Source<'_, u8>,
+    zero: E,
+    mut write: impl FnMut(&[u8]) -> Result<usize, E>,
+) -> Result<(), E> {
+    let mut src = source.as_direct(store);
+    let mut written = 0;
+    let outcome = loop {
+        let bytes = &src.remaining()[written..];
+        if bytes.is_empty() {
+            break Ok(());
+        }
+        match write(bytes) {
+            Ok(0) => break Err(zero),
+            Ok(n) => written += n,
+            Err(e) => break Err(e),
+        }
+    };
+    src.mark_read(written);
+    outcome
 }
