@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""Runs the official WASI testsuite (../shared/wasi-testsuite) under a runtime.
+
+Each run unpacks fresh copies of the suites (the tests write into their fixture
+folders), runs all four suites with the upstream runner through an adapter, then
+runs two controls that must FAIL (a module that traps, one that exits 3), so a
+runtime that runs nothing cannot pass. Prints one summary line per suite and
+`testsuite: N passed, M failed`; exits non-zero unless every test passed and
+both controls failed.
+
+  run.py [--adapter warden|wasmtime] [--runtime PATH] [--json OUT]
+"""
+import argparse
+import enum
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+SUITES = [
+    "tests/assemblyscript/testsuite/wasm32-wasip1",
+    "tests/c/testsuite/wasm32-wasip1",
+    "tests/rust/testsuite/wasm32-wasip1",
+    "tests/rust/testsuite/wasm32-wasip3",
+]
+
+
+def _wasm(sections):
+    """A core module from (id, payload) sections; payloads here are < 128 bytes."""
+    out = b"\0asm\1\0\0\0"
+    for sid, payload in sections:
+        assert len(payload) < 128
+        out += bytes([sid, len(payload)]) + payload
+    return out
+
+
+def _name(s):
+    return bytes([len(s)]) + s.encode()
+
+
+def control_modules():
+    """Two modules whose correct outcome is a failure of the runner's check."""
+    exports = b"\2" + _name("_start") + b"\0\0" + _name("memory") + b"\2\0"
+    trap = _wasm([
+        (1, b"\1\x60\0\0"),                      # type 0: () -> ()
+        (3, b"\1\0"),                            # func 0: type 0
+        (5, b"\1\0\1"),                          # memory 0: 1 page
+        (7, exports),
+        (10, b"\1\3\0\x00\x0b"),                 # unreachable
+    ])
+    exit3 = _wasm([
+        (1, b"\2\x60\0\0\x60\1\x7f\0"),          # () -> (), (i32) -> ()
+        (2, b"\1" + _name("wasi_snapshot_preview1") + _name("proc_exit") + b"\0\1"),
+        (3, b"\1\0"),                            # func 1: type 0
+        (5, b"\1\0\1"),
+        (7, b"\2" + _name("_start") + b"\0\1" + _name("memory") + b"\2\0"),
+        (10, b"\1\6\0\x41\3\x10\0\x0b"),         # i32.const 3; call proc_exit
+    ])
+    return {"control-trap": trap, "control-exit-3": exit3}
+
+
+def unpack(dest: Path) -> Path:
+    archives = sorted(glob.glob(str(ROOT.parent / "shared/wasi-testsuite/wasi-testsuite-*.tar.xz")))
+    if not archives:
+        sys.exit(f"run.py: no testsuite archive under {ROOT.parent / 'shared/wasi-testsuite'}")
+    with tarfile.open(archives[-1]) as tar:
+        tar.extractall(dest, filter="tar") if hasattr(tarfile, "data_filter") else tar.extractall(dest)
+    return dest
+
+
+def run_runner(tree: Path, suites, adapter: Path, out_json: Path, env) -> dict:
+    # The runner wants python >= 3.12; on 3.11 `value in SomeStrEnum` raises for a
+    # plain string. Give EnumType.__contains__ the 3.12 meaning, then start it.
+    boot = (
+        "import enum, sys\n"
+        "_orig = enum.EnumType.__contains__\n"
+        "def _contains(cls, value):\n"
+        "    if isinstance(value, cls): return True\n"
+        "    try: cls(value); return True\n"
+        "    except Exception: return False\n"
+        "enum.EnumType.__contains__ = _contains\n"
+        "from wasi_test_runner.__main__ import main\n"
+        "sys.exit(main())\n"
+    )
+    cmd = [sys.executable, "-c", boot, "--disable-colors", "-t", *map(str, suites),
+           "-r", str(adapter), "--json-output-location", str(out_json)]
+    env = dict(env, PYTHONPATH=str(tree / "test-runner"))
+    log = subprocess.run(cmd, env=env, cwd=tree, capture_output=True, text=True)
+    sys.stdout.write(log.stdout)
+    sys.stderr.write(log.stderr)
+    if not out_json.exists():
+        sys.exit("run.py: the runner wrote no results")
+    return json.loads(out_json.read_text())
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--adapter", default="warden", help="warden | wasmtime | a path to an adapter")
+    ap.add_argument("--runtime", help="the runtime binary (default: target/release/warden or wasmtime on PATH)")
+    ap.add_argument("--json", help="write the per-suite summary here")
+    ap.add_argument("--only", nargs="*", help="only tests whose name contains one of these")
+    opts = ap.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="wasi-testsuite.") as tmp:
+        tree = unpack(Path(tmp) / "tree")
+        env = dict(os.environ)
+        if opts.adapter == "warden":
+            adapter = HERE / "adapter.py"
+            env["WARDEN"] = opts.runtime or str(ROOT / "target/release/warden")
+        elif opts.adapter == "wasmtime":
+            adapter = tree / "adapters/wasmtime.py"
+            env["WASMTIME"] = opts.runtime or "wasmtime"
+        else:
+            adapter = Path(opts.adapter).resolve()
+        suites = [tree / s for s in SUITES]
+        if opts.only:
+            for s in suites:
+                for f in list(s.glob("*.wasm")):
+                    if not any(o in f.stem for o in opts.only):
+                        f.unlink()
+                        f.with_suffix(".json").unlink(missing_ok=True)
+        results = run_runner(tree, suites, adapter, Path(tmp) / "results.json", env)
+
+        summary = []
+        passed = failed = 0
+        for suite in results["results"]:
+            name = suite["name"]
+            bad = [t["name"] for t in suite["tests"] if t["outcome"] not in ("pass", "xfail")
+                   and t["executed"] is not False]
+            skipped = [t["name"] for t in suite["tests"] if t["executed"] is False]
+            ok = len(suite["tests"]) - len(bad) - len(skipped)
+            passed += ok
+            failed += len(bad) + len(skipped)
+            summary.append({"suite": name, "passed": ok, "total": len(suite["tests"]),
+                            "failed": bad, "skipped": skipped})
+            print(f"suite {name}: {ok} of {len(suite['tests'])}"
+                  + (f"; failed: {', '.join(bad)}" if bad else "")
+                  + (f"; not run: {', '.join(skipped)}" if skipped else ""))
+
+        # Controls: a second suite whose every test must fail.
+        controls = Path(tmp) / "controls"
+        controls.mkdir()
+        (controls / "manifest.json").write_text(json.dumps({"name": "controls", "version": "wasm32-wasip1"}))
+        for name, wasm in control_modules().items():
+            (controls / f"{name}.wasm").write_bytes(wasm)
+        ctl = run_runner(tree, [controls], adapter, Path(tmp) / "controls.json", env)
+        ctl_tests = ctl["results"][0]["tests"]
+        ctl_failed = [t["name"] for t in ctl_tests if t["outcome"] == "fail"]
+        controls_ok = len(ctl_tests) == 2 and len(ctl_failed) == 2
+        print(f"controls (must fail): {len(ctl_failed)} of {len(ctl_tests)} failed"
+              + ("" if controls_ok else "  <-- a control passed: the runtime did not run it"))
+
+        if opts.json:
+            Path(opts.json).write_text(json.dumps({"suites": summary, "controls_failed": ctl_failed}, indent=1))
+        print(f"testsuite: {passed} passed, {failed} failed")
+        return 0 if failed == 0 and controls_ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
