@@ -162,7 +162,13 @@ pub(crate) fn symlink(name: &str, target: &str, d: D, path: &str, exp: Exp) -> R
 pub(crate) fn readlink(name: &str, d: D, path: &str, exp: Exp) -> Row {
     row(name, exp, Op::Readlink(d, s(path), None))
 }
-pub(crate) fn readlink_is(name: &str, d: D, path: &str, fact: &'static str, text: &'static str) -> Row {
+pub(crate) fn readlink_is(
+    name: &str,
+    d: D,
+    path: &str,
+    fact: &'static str,
+    text: &'static str,
+) -> Row {
     row(name, OK, Op::Readlink(d, s(path), Some((fact, text))))
 }
 pub(crate) fn set_times(name: &str, d: D, follow: bool, path: &str, exp: Exp) -> Row {
@@ -541,4 +547,3 @@ pub(crate) fn ro_attempts() -> Vec<Row> {
     }
     v
 }
-

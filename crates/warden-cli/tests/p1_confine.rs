@@ -17,7 +17,8 @@
 mod common;
 
 use common::confine::{
-    check_host_backend, check_memory_backend, check_readonly, diff, set_mtime, snapshot, Layout,
+    check_host_backend, check_memory_backend, check_readonly, component_layout, diff, set_mtime,
+    snapshot, Layout,
 };
 use common::guest;
 use std::fs;
@@ -30,14 +31,14 @@ const MIN_ATTEMPTS: u32 = 60;
 /// Host backend: escapes fail, and nothing outside `<tmp>/sandbox` changes.
 #[test]
 fn confine_host_backend() {
-    check_host_backend(&Layout::new(), &guest(GUEST), MIN_ATTEMPTS);
+    check_host_backend(&component_layout(), &guest(GUEST), MIN_ATTEMPTS);
 }
 
 /// In-memory backend: escapes fail, and nothing on the host changes at all,
 /// the copied sandbox included.
 #[test]
 fn confine_memory_backend() {
-    check_memory_backend(&Layout::new(), &guest(GUEST), MIN_ATTEMPTS);
+    check_memory_backend(&component_layout(), &guest(GUEST), MIN_ATTEMPTS);
 }
 
 /// A read-only host mount: every mutation is `rofs`, reads work, and the

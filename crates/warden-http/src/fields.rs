@@ -9,10 +9,13 @@ use crate::HttpView;
 use wasmtime::component::Resource;
 
 /// Field names a guest may not set: hop-by-hop fields (RFC 9110 §7.6.1,
-/// RFC 9113 §8.2.2) and `host`, which the request's authority owns.
+/// RFC 9113 §8.2.2) and `host`, which the request's authority owns. The
+/// same list as Wasmtime's, and `te` beside it (docs/compat.md).
 pub const FORBIDDEN: &[&str] = &[
     "connection",
     "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
     "proxy-connection",
     "te",
     "transfer-encoding",
@@ -64,12 +67,14 @@ fn is_token(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
-/// A `field-value` (RFC 9110 §5.5): visible characters, spaces and tabs
-/// inside, none at either end; obs-text allowed; never CR, LF or NUL.
+/// A `field-value` (RFC 9110 §5.5) as a guest may give it.
 fn is_field_value(v: &[u8]) -> bool {
-    let ok = |b: &u8| *b == b'\t' || *b == b' ' || (0x21..=0x7e).contains(b) || *b >= 0x80;
-    let edge = |b: Option<&u8>| !matches!(b, Some(b' ') | Some(b'\t'));
-    v.iter().all(ok) && edge(v.first()) && edge(v.last())
+    // Any visible byte, obs-text, space and tab; no CR, LF or NUL. Leading
+    // and trailing whitespace is accepted, as Wasmtime (http's HeaderValue)
+    // and the official suite do: a value of one space, or of tabs only, is
+    // valid, and the peer trims it (RFC 9110 §5.5).
+    v.iter()
+        .all(|b| *b == b'\t' || *b == b' ' || (0x21..=0x7e).contains(b) || *b >= 0x80)
 }
 
 /// Checks a name for `set`/`append`/`delete`/`from-list` and returns it
@@ -318,7 +323,9 @@ mod tests {
         assert!(is_field_value(b"text/plain; charset=utf-8"));
         assert!(is_field_value(b""));
         assert!(!is_field_value(b"a\r\nb"));
-        assert!(!is_field_value(b" lead"));
+        // Whitespace at the ends is valid, as in Wasmtime and the suite.
+        assert!(is_field_value(b" lead"));
+        assert!(is_field_value(b" \t"));
         assert!(!is_field_value(b"nul\0"));
     }
 }

@@ -45,6 +45,7 @@ pub mod fields;
 pub mod p3;
 pub mod policy;
 pub mod server;
+pub mod target;
 pub mod types;
 
 pub use bindings::wasi::http::types::ErrorCode;

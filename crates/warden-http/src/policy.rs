@@ -40,6 +40,9 @@ impl std::str::FromStr for Grant {
 /// Splits `host[:port]` or `[v6][:port]`; `None` if the port is not a
 /// number.
 pub fn split_authority(s: &str) -> Option<(&str, Option<u16>)> {
+    // User info (`user:pass@`) names no destination: only the host and port
+    // after it are matched and connected to.
+    let s = s.rsplit_once('@').map_or(s, |(_, host)| host);
     if let Some(rest) = s.strip_prefix('[') {
         let (host, after) = rest.split_once(']')?;
         return match after {

@@ -111,14 +111,17 @@ fn is_token(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
-fn valid_scheme(s: &Scheme) -> bool {
+/// The scheme as stored: `other("https")` becomes `https`; `None` when it
+/// is not a scheme (rules in [`crate::target`]).
+fn known_scheme(s: Scheme) -> Option<Scheme> {
+    use crate::target::{classify_scheme, SchemeKind};
     match s {
-        Scheme::Other(o) => {
-            let mut b = o.bytes();
-            b.next().is_some_and(|c| c.is_ascii_alphabetic())
-                && b.all(|c| c.is_ascii_alphanumeric() || b"+-.".contains(&c))
-        }
-        _ => true,
+        Scheme::Other(o) => match classify_scheme(&o)? {
+            SchemeKind::Http => Some(Scheme::Http),
+            SchemeKind::Https => Some(Scheme::Https),
+            SchemeKind::Other => Some(Scheme::Other(o)),
+        },
+        known => Some(known),
     }
 }
 
@@ -216,12 +219,12 @@ impl HostOutgoingRequest for HttpView<'_> {
         r: Resource<OutgoingRequest>,
         p: Option<String>,
     ) -> wasmtime::Result<Result<(), ()>> {
-        if let Some(p) = &p {
-            if p.parse::<http::uri::PathAndQuery>().is_err() {
-                return Ok(Err(()));
-            }
+        if p.as_deref()
+            .is_some_and(|p| !crate::target::valid_path_with_query(p))
+        {
+            return Ok(Err(()));
         }
-        self.wasi.table.get_mut(&r)?.path_with_query = p;
+        self.wasi.table.get_mut(&r)?.path_with_query = p.map(crate::target::stored_path_with_query);
         Ok(Ok(()))
     }
     fn scheme(&mut self, r: Resource<OutgoingRequest>) -> wasmtime::Result<Option<Scheme>> {
@@ -232,9 +235,13 @@ impl HostOutgoingRequest for HttpView<'_> {
         r: Resource<OutgoingRequest>,
         s: Option<Scheme>,
     ) -> wasmtime::Result<Result<(), ()>> {
-        if s.as_ref().is_some_and(|s| !valid_scheme(s)) {
-            return Ok(Err(()));
-        }
+        let s = match s {
+            Some(s) => match known_scheme(s) {
+                Some(s) => Some(s),
+                None => return Ok(Err(())),
+            },
+            None => None,
+        };
         self.wasi.table.get_mut(&r)?.scheme = s;
         Ok(Ok(()))
     }
@@ -247,8 +254,7 @@ impl HostOutgoingRequest for HttpView<'_> {
         a: Option<String>,
     ) -> wasmtime::Result<Result<(), ()>> {
         if let Some(a) = &a {
-            // An authority here is host[:port]: no user info.
-            if a.contains('@') || a.parse::<http::uri::Authority>().is_err() {
+            if !crate::target::valid_authority(a) {
                 return Ok(Err(()));
             }
         }
@@ -398,7 +404,7 @@ impl HostOutgoingResponse for HttpView<'_> {
         r: Resource<OutgoingResponse>,
         s: StatusCode,
     ) -> wasmtime::Result<Result<(), ()>> {
-        if !(100..=999).contains(&s) {
+        if !crate::target::valid_status(s) {
             return Ok(Err(()));
         }
         self.wasi.table.get_mut(&r)?.status = s;

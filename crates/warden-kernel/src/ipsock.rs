@@ -51,10 +51,12 @@ pub fn check_family(family: Family, addr: &SocketAddr) -> Result<()> {
     }
 }
 
-/// A local address to bind: of the family, and not multicast.
+/// A local address to bind: of the family, and unicast (neither multicast
+/// nor the IPv4 limited broadcast address; the WIT text: `invalid-argument`).
 pub fn check_local(family: Family, addr: &SocketAddr) -> Result<()> {
     check_family(family, addr)?;
-    if addr.ip().is_multicast() {
+    let broadcast = matches!(addr.ip(), IpAddr::V4(v4) if v4.is_broadcast());
+    if addr.ip().is_multicast() || broadcast {
         return Err(Errno::Inval);
     }
     Ok(())
@@ -84,11 +86,13 @@ pub fn unspecified(family: Family) -> SocketAddr {
     }
 }
 
-/// Binds `fd` to `addr`. A TCP socket binding a fixed port takes
-/// `SO_REUSEADDR` first, as the WIT asks: a port freed a moment ago (in
-/// TIME_WAIT) can be bound again.
+/// Binds `fd` to `addr`. A TCP socket takes `SO_REUSEADDR` first, as the
+/// WIT asks and Wasmtime does: a port freed a moment ago (in TIME_WAIT) can
+/// be bound again. Linux checks the flag on both sockets, the one in
+/// TIME_WAIT included, so it is set whatever the port (an ephemeral port
+/// bound now may be bound again by number later).
 pub fn bind(fd: impl AsFd, addr: &SocketAddr, tcp: bool) -> Result<()> {
-    if tcp && addr.port() != 0 {
+    if tcp {
         let _ = sockopt::set_socket_reuseaddr(&fd, true);
     }
     Ok(rustix::net::bind(fd, addr)?)
@@ -153,13 +157,22 @@ pub fn set_hop_limit(fd: impl AsFd, family: Family, value: u8) -> Result<()> {
     Ok(())
 }
 
-/// `SO_RCVBUF` (`recv`) or `SO_SNDBUF`.
+/// `SO_RCVBUF` (`recv`) or `SO_SNDBUF`, in the units the guest set it in:
+/// Linux doubles the value given to `setsockopt` (room for its own
+/// bookkeeping) and reports the doubled one, so it is halved here, as
+/// Wasmtime does, and a size set reads back as set (within the host's
+/// bounds).
 pub fn buffer_size(fd: impl AsFd, recv: bool) -> Result<u64> {
-    Ok(if recv {
+    let reported = if recv {
         sockopt::socket_recv_buffer_size(fd)?
     } else {
         sockopt::socket_send_buffer_size(fd)?
-    } as u64)
+    } as u64;
+    Ok(if cfg!(target_os = "linux") {
+        reported / 2
+    } else {
+        reported
+    })
 }
 
 /// Sets a buffer size; 0 is `inval`, anything else is clamped.

@@ -10,9 +10,11 @@
 //! Errors are one type, [`Errno`], numbered as WASI 0.1 numbers them.
 
 pub mod clock;
+pub mod config;
 pub mod errno;
 pub mod fs;
 pub mod ipsock;
+pub mod keyvalue;
 pub mod net;
 pub mod poll;
 pub mod proc;
@@ -37,6 +39,17 @@ pub struct Kernel {
     pub fds: FdTable,
     /// What the guest may do on the network (nothing by default).
     pub network: net::NetworkPolicy,
+    /// Random bytes per call, and the instance's insecure seed.
+    pub random: random::Random,
+    /// What `get-initial-cwd` answers (`-S cwd`); none by default, and
+    /// then relative paths resolve against the first preopen as libc does.
+    pub initial_cwd: Option<String>,
+    /// `wasi:config` variables (`-S config-var`); `Some` when `-S config`
+    /// links the interface.
+    pub config: Option<config::Config>,
+    /// The `wasi:keyvalue` in-memory store's seed
+    /// (`-S keyvalue-in-memory-data`); `Some` when `-S keyvalue` links it.
+    pub keyvalue: Option<keyvalue::KeyValue>,
 }
 
 impl Kernel {

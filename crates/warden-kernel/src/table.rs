@@ -140,11 +140,20 @@ pub struct FdTable {
     slots: Vec<Option<Descriptor>>,
     /// Lowest slot that may be free: everything below it is in use.
     first_free: usize,
+    /// Most descriptors open at once (`-S max-resources`), at most
+    /// [`MAX_FDS`]; more is `mfile`.
+    max: Option<usize>,
 }
 
 impl FdTable {
     pub fn new() -> FdTable {
         FdTable::default()
+    }
+
+    /// Caps how many descriptors may be open at once (never above
+    /// [`MAX_FDS`]).
+    pub fn set_max(&mut self, max: usize) {
+        self.max = Some(max.min(MAX_FDS));
     }
 
     pub fn get(&self, fd: u32) -> Result<&Descriptor> {
@@ -167,7 +176,7 @@ impl FdTable {
         while i < self.slots.len() && self.slots[i].is_some() {
             i += 1;
         }
-        if i >= MAX_FDS {
+        if i >= self.max.unwrap_or(MAX_FDS) {
             return Err(Errno::Mfile);
         }
         if i == self.slots.len() {

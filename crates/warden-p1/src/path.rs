@@ -7,7 +7,7 @@
 use crate::fd::set_times;
 use crate::{Cx, HostResult};
 use std::sync::Arc;
-use warden_kernel::fs::{check_path, Dir, Opened};
+use warden_kernel::fs::{check_path, check_symlink_target, Dir, Opened};
 use warden_kernel::types::{FdFlags, OpenOptions, Rights};
 use warden_kernel::{Descriptor, Errno, Object, Result};
 
@@ -132,21 +132,26 @@ pub fn path_open(
         .ok_or(Errno::Inval)?;
     // Unknown right bits cannot be granted.
     let base = Rights::from_bits(fs_rights_base).ok_or(Errno::Notcapable)?;
-    let inheriting = Rights::from_bits(fs_rights_inheriting).ok_or(Errno::Notcapable)?;
+    Rights::from_bits(fs_rights_inheriting).ok_or(Errno::Notcapable)?;
+    // What the new descriptor may do is what its directory may hand on, as
+    // in Wasmtime and wazero: the rights asked for only choose whether a file
+    // is opened for reading and/or writing. Programs (Rust's std helpers, the
+    // preview1 adapter) open directories with rights 0 and then work inside
+    // them. Only rights the directory lost by `fd_fdstat_set_rights` are
+    // refused; a read-only mount stays read-only through its backend.
     let parent_inheriting = parent.inheriting;
+    // O_CREAT and O_TRUNC with read rights only open for reading, as POSIX's
+    // open(O_RDONLY | O_CREAT) does (the backend may need write access to
+    // create; the rights keep the descriptor read-only).
     let write = base.intersects(WRITE_RIGHTS);
-    // An open that may change the file is refused before it touches
-    // anything when the file rights asked for exceed what may be inherited.
-    if (write || oflags & (CREAT | TRUNC) != 0)
-        && !parent_inheriting.contains(base & Rights::REGULAR_FILE)
-    {
+    if write && !parent_inheriting.contains(Rights::FD_WRITE) {
         return Err(Errno::Notcapable.into());
     }
     let path = check_path(cx.mem.bytes(path, path_len)?)?;
     cx.mem.slice(fd_ptr, 4)?;
 
     let opts = OpenOptions {
-        read: base.intersects(READ_RIGHTS),
+        read: base.intersects(READ_RIGHTS) || !write,
         write,
         create: oflags & CREAT != 0,
         exclusive: oflags & EXCL != 0,
@@ -157,22 +162,25 @@ pub fn path_open(
     };
     let descriptor = match dir.open_at(path, &opts)? {
         Opened::File(f) => {
-            let applicable = base & Rights::REGULAR_FILE;
-            if !parent_inheriting.contains(applicable) {
-                return Err(Errno::Notcapable.into());
+            // Report the access mode as rights (wasi-libc's fcntl(F_GETFL)
+            // reads it from them): no read rights on a file opened only for
+            // writing, no write rights on one opened only for reading.
+            let mut rights = parent_inheriting & Rights::REGULAR_FILE;
+            if !opts.read {
+                rights -= READ_RIGHTS;
             }
-            Descriptor::new(
-                Object::File(f),
-                applicable,
-                inheriting & parent_inheriting & Rights::REGULAR_FILE,
-            )
+            if !opts.write {
+                rights -= WRITE_RIGHTS;
+            }
+            // A file opens nothing beneath it: no inheriting rights.
+            Descriptor::new(Object::File(f), rights, Rights::empty())
         }
         Opened::Dir(d) => {
-            let applicable = base & Rights::DIRECTORY;
-            if !parent_inheriting.contains(applicable) || !parent_inheriting.contains(inheriting) {
-                return Err(Errno::Notcapable.into());
-            }
-            let mut desc = Descriptor::new(Object::Dir(d), applicable, inheriting);
+            let mut desc = Descriptor::new(
+                Object::Dir(d),
+                parent_inheriting & Rights::DIRECTORY,
+                parent_inheriting,
+            );
             desc.dir_flags = fdflags;
             desc
         }
@@ -236,19 +244,7 @@ pub fn path_symlink(
     new_path_len: u32,
 ) -> HostResult {
     let (dir, new_path) = dir_and_path(cx, fd, Rights::PATH_SYMLINK, new_path, new_path_len)?;
-    // The target is stored, not resolved: it may name anything, and only
-    // following it later is confined. It must still be a valid path string.
-    let target = cx.mem.bytes(old_path, old_path_len)?;
-    if target.contains(&0) {
-        return Err(Errno::Ilseq.into());
-    }
-    if target.len() > warden_kernel::fs::MAX_PATH {
-        return Err(Errno::Nametoolong.into());
-    }
-    if target.is_empty() {
-        return Err(Errno::Noent.into());
-    }
-    let target = std::str::from_utf8(target).map_err(|_| Errno::Ilseq)?;
+    let target = check_symlink_target(cx.mem.bytes(old_path, old_path_len)?)?;
     Ok(dir.symlink_at(target, new_path)?)
 }
 

@@ -40,7 +40,7 @@ impl environment::Host for WasiP2 {
         Ok(self.kernel.args_lossy())
     }
     fn initial_cwd(&mut self) -> wasmtime::Result<Option<String>> {
-        Ok(None)
+        Ok(self.kernel.initial_cwd.clone())
     }
 }
 

@@ -929,7 +929,9 @@ impl ip_name_lookup::Host for WasiP2 {
         };
         let addrs = match found {
             Ok(addrs) => addrs,
-            Err(LookupError::Denied) => return Ok(Err(ErrorCode::AccessDenied)),
+            // Not granted: the resolver is not there for this guest
+            // (Wasmtime answers the same).
+            Err(LookupError::Denied) => return Ok(Err(ErrorCode::PermanentResolverFailure)),
             Err(LookupError::Invalid) => return Ok(Err(ErrorCode::InvalidArgument)),
             Err(LookupError::Unresolvable) => return Ok(Err(ErrorCode::NameUnresolvable)),
         };

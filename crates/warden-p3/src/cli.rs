@@ -91,7 +91,7 @@ impl environment::Host for WasiP3Ctx<'_> {
         Ok(self.kernel.args_lossy())
     }
     fn get_initial_cwd(&mut self) -> wasmtime::Result<Option<String>> {
-        Ok(None)
+        Ok(self.kernel.initial_cwd.clone())
     }
 }
 

@@ -1092,7 +1092,9 @@ impl<T: Send + 'static> ip_name_lookup::HostWithStore<T> for WasiP3 {
         };
         Ok(match found {
             Ok(addrs) => Ok(addrs.into_iter().map(ip_address).collect()),
-            Err(LookupError::Denied) => Err(E::AccessDenied),
+            // Not granted: the resolver is not there for this guest
+            // (Wasmtime answers the same).
+            Err(LookupError::Denied) => Err(E::PermanentResolverFailure),
             Err(LookupError::Invalid) => Err(E::InvalidArgument),
             Err(LookupError::Unresolvable) => Err(E::NameUnresolvable),
         })

@@ -441,24 +441,13 @@ fn confine(s: &mut Suite, host_parent: Option<&str>) {
         "write sub/deep/f.txt",
         write_file(ROOT, "sub/deep/f.txt", b"deep"),
     );
-    for (link, target) in LINKS {
+    // Links with absolute targets (l_etc, l_root, l_abs_sandbox and the
+    // l_host_* links to the host's own paths) cannot be made by a guest:
+    // the test harness plants them on the host (common::confine::
+    // component_layout), and the attempts below follow them.
+    for (link, target) in LINKS.iter().filter(|(_, t)| !t.starts_with('/')) {
         s.setup(&format!("symlink {link} -> {target}"), unsafe {
             wasi::path_symlink(target, ROOT, link)
-        });
-    }
-    if let Some(hp) = host_parent {
-        let hp = hp.trim_end_matches('/');
-        let t1 = format!("{hp}/outside/secret.txt");
-        let t2 = format!("{hp}/outside/created-through-abs-link.txt");
-        let t3 = format!("{hp}/outside");
-        s.setup("symlink l_host_secret", unsafe {
-            wasi::path_symlink(&t1, ROOT, "l_host_secret")
-        });
-        s.setup("symlink l_host_new", unsafe {
-            wasi::path_symlink(&t2, ROOT, "l_host_new")
-        });
-        s.setup("symlink l_host_dir", unsafe {
-            wasi::path_symlink(&t3, ROOT, "l_host_dir")
         });
     }
     // a chain of 41 links ch0 -> ch1 -> ... -> ch40 -> file.txt
@@ -1440,20 +1429,20 @@ fn confine(s: &mut Suite, host_parent: Option<&str>) {
         PERM,
     );
     s.symlink(
-        "symlink with absolute target is allowed",
+        "symlink with absolute target is refused (as Wasmtime, wasi-testsuite symlink_create)",
         "/etc/shadow",
         ROOT,
         "new_abs_link",
-        OK,
+        PERM,
     );
     s.open(
-        "open new_abs_link refused",
+        "open new_abs_link: it was never made",
         ROOT,
         FOLLOW,
         "new_abs_link",
         O_NONE,
         R_READ,
-        PERM,
+        NOENT,
     );
     s.symlink(
         "symlink placed at ../outside/evil",

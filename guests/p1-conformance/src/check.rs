@@ -227,6 +227,33 @@ pub fn open_dir(
     unsafe { wasi::path_open(dir, 0, path, wasi::OFLAGS_DIRECTORY, base, inh, 0) }
 }
 
+/// Opens `path` and then narrows the descriptor to exactly `base` with
+/// `fd_fdstat_set_rights`. The rights asked at `path_open` do not narrow a
+/// descriptor (it inherits what its directory may hand on, as in Wasmtime;
+/// they only choose the access mode): shrinking rights is an explicit act.
+pub fn open_limited(
+    dir: wasi::Fd,
+    path: &str,
+    oflags: wasi::Oflags,
+    base: wasi::Rights,
+) -> Result<wasi::Fd, Errno> {
+    let fd = open(dir, path, oflags, base)?;
+    unsafe { wasi::fd_fdstat_set_rights(fd, base, 0) }?;
+    Ok(fd)
+}
+
+/// [`open_dir`], narrowed to exactly `base` and `inh` (see [`open_limited`]).
+pub fn open_dir_limited(
+    dir: wasi::Fd,
+    path: &str,
+    base: wasi::Rights,
+    inh: wasi::Rights,
+) -> Result<wasi::Fd, Errno> {
+    let fd = open_dir(dir, path, base, inh)?;
+    unsafe { wasi::fd_fdstat_set_rights(fd, base, inh) }?;
+    Ok(fd)
+}
+
 pub fn close(fd: wasi::Fd) {
     let _ = unsafe { wasi::fd_close(fd) };
 }

@@ -1284,7 +1284,7 @@ fn rights_needed() {
     for (name, right, call) in cases {
         let Some(d) = check::ok(
             &format!("{name}.rights.open"),
-            check::open_dir(ROOT, "p_caps", DIR_RIGHTS & !right, ALL_RIGHTS),
+            check::open_dir_limited(ROOT, "p_caps", DIR_RIGHTS & !right, ALL_RIGHTS),
         ) else {
             continue;
         };
@@ -1311,7 +1311,7 @@ fn rights_needed() {
     // Rights are checked before arguments: an empty path still gives notcapable.
     if let Some(d) = check::ok(
         "rights.order.open",
-        check::open_dir(
+        check::open_dir_limited(
             ROOT,
             "p_caps",
             DIR_RIGHTS & !wasi::RIGHTS_PATH_FILESTAT_GET,
@@ -1329,7 +1329,7 @@ fn rights_needed() {
     // it cannot ask for fd_write.
     if let Some(d) = check::ok(
         "rights.inheriting.open",
-        check::open_dir(
+        check::open_dir_limited(
             ROOT,
             "p_caps",
             DIR_RIGHTS,

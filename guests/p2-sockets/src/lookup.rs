@@ -54,8 +54,8 @@ pub fn granted(v6: bool) {
 /// Without the lookup grant.
 pub fn denied() {
     eq(
-        "lookup localhost without grant",
-        Err(ErrorCode::AccessDenied),
+        "lookup localhost without grant (permanent-resolver-failure, as Wasmtime)",
+        Err(ErrorCode::PermanentResolverFailure),
         resolve("localhost"),
     );
 }

@@ -310,8 +310,8 @@ pub fn check_readonly(l: &Layout, wasm: &Path, backend_flag: &str, min: u32) {
 }
 
 /// The confine layout, plus the symlinks with absolute targets that the
-/// escape attempts follow: wasi:filesystem guests cannot create those, so
-/// they are made here, on the host.
+/// escape attempts follow: no guest can create those (every WASI version
+/// refuses an absolute symlink target), so they are made here, on the host.
 pub fn component_layout() -> Layout {
     Layout::with_sandbox_setup(|root| {
         let sb = root.join("sandbox");

@@ -54,8 +54,10 @@ pub enum Body {
     Guest {
         contents: Option<StreamReader<u8>>,
         trailers: FutureReader<Trailers>,
-        /// Resolves the `future<result<_, error-code>>` `new` returned.
-        result: oneshot::Sender<Result<(), P3>>,
+        /// Resolves the `future<result<_, error-code>>` `new` returned
+        /// (taken by `client.send`, which resolves it only once it knows
+        /// whether the request went out).
+        result: Option<oneshot::Sender<Result<(), P3>>>,
     },
     /// From hyper (a served request, a received response).
     Host(HostBody),
@@ -74,19 +76,42 @@ pub struct HostBody {
 
 impl Body {
     /// Closes the guest's ends of a body that is dropped unread.
-    pub fn close(self, mut store: impl AsContextMut) -> wasmtime::Result<()> {
+    pub fn close(self, store: impl AsContextMut) -> wasmtime::Result<()> {
+        self.close_with(store, None)
+    }
+
+    /// Closes the guest's ends of a body that will never be sent, and
+    /// resolves its outcome future with `code`: a request that was never
+    /// transmitted must not report that it was.
+    pub fn fail(self, store: impl AsContextMut, code: P3) -> wasmtime::Result<()> {
+        self.close_with(store, Some(code))
+    }
+
+    fn close_with(self, mut store: impl AsContextMut, code: Option<P3>) -> wasmtime::Result<()> {
         if let Body::Guest {
             contents,
             mut trailers,
-            ..
+            result,
         } = self
         {
+            if let (Some(code), Some(result)) = (code, result) {
+                let _ = result.send(Err(code));
+            }
             if let Some(mut c) = contents {
                 c.close(&mut store)?;
             }
             trailers.close(&mut store)?;
         }
         Ok(())
+    }
+
+    /// Takes the sender of the guest's outcome future, for a caller that
+    /// resolves it itself.
+    pub fn take_outcome(&mut self) -> Option<oneshot::Sender<Result<(), P3>>> {
+        match self {
+            Body::Guest { result, .. } => result.take(),
+            _ => None,
+        }
     }
 
     /// `consume-body`: the stream and trailers future the guest reads.
@@ -101,7 +126,9 @@ impl Body {
                 trailers,
                 result,
             } => {
-                let _ = result.send(Ok(()));
+                if let Some(result) = result {
+                    let _ = result.send(Ok(()));
+                }
                 let contents = match contents {
                     Some(c) => c,
                     None => StreamReader::new(&mut store, Vec::<u8>::new())?,
@@ -165,14 +192,8 @@ impl Body {
                         getter,
                     },
                 )?;
-                crate::client::runtime().spawn(pump_out(
-                    data_rx,
-                    trx,
-                    frames,
-                    rules,
-                    Some(result),
-                    ended,
-                ));
+                crate::client::runtime()
+                    .spawn(pump_out(data_rx, trx, frames, rules, result, ended));
             }
             Body::Host(host) => {
                 let (data_tx, data_rx) = mpsc::channel(QUEUED);

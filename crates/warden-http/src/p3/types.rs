@@ -10,6 +10,7 @@ use super::body::{host_body, Body, Trailers};
 use super::{ErrorCode as P3, HttpP3View, WasiHttpP3};
 use crate::client::Timeouts;
 use crate::fields::{FieldError, Fields};
+use crate::ErrorCode as P2;
 use std::time::Duration;
 use tokio::sync::oneshot;
 use wasmtime::component::{Access, Accessor, FutureReader, Resource, StreamReader};
@@ -172,6 +173,13 @@ impl HostFields for HttpP3View<'_> {
     }
 }
 
+/// Resolves a request's outcome future, if it is still the host's to resolve.
+fn resolve(sent: Option<oneshot::Sender<Result<(), P3>>>, outcome: Result<(), P2>) {
+    if let Some(sent) = sent {
+        let _ = sent.send(outcome.map_err(Into::into));
+    }
+}
+
 /// The guest's end of a body's outcome, `future<result<_, error-code>>`.
 type Outcome = FutureReader<Result<(), P3>>;
 
@@ -215,7 +223,7 @@ impl<T: 'static> HostRequestWithStore<T> for WasiHttpP3 {
             body: Body::Guest {
                 contents,
                 trailers,
-                result,
+                result: Some(result),
             },
         })?;
         Ok((req, future))
@@ -257,12 +265,12 @@ impl HostRequest for HttpP3View<'_> {
         r: Resource<Request>,
         p: Option<String>,
     ) -> wasmtime::Result<Result<(), ()>> {
-        if let Some(p) = &p {
-            if p.parse::<http::uri::PathAndQuery>().is_err() {
-                return Ok(Err(()));
-            }
+        if p.as_deref()
+            .is_some_and(|p| !crate::target::valid_path_with_query(p))
+        {
+            return Ok(Err(()));
         }
-        self.table.get_mut(&r)?.path_with_query = p;
+        self.table.get_mut(&r)?.path_with_query = p.map(crate::target::stored_path_with_query);
         Ok(Ok(()))
     }
     fn get_scheme(&mut self, r: Resource<Request>) -> wasmtime::Result<Option<Scheme>> {
@@ -273,14 +281,17 @@ impl HostRequest for HttpP3View<'_> {
         r: Resource<Request>,
         s: Option<Scheme>,
     ) -> wasmtime::Result<Result<(), ()>> {
-        if let Some(Scheme::Other(o)) = &s {
-            let mut b = o.bytes();
-            let ok = b.next().is_some_and(|c| c.is_ascii_alphabetic())
-                && b.all(|c| c.is_ascii_alphanumeric() || b"+-.".contains(&c));
-            if !ok {
-                return Ok(Err(()));
-            }
-        }
+        use crate::target::{classify_scheme, SchemeKind};
+        // `other("https")` is stored as `https` (rules in crate::target).
+        let s = match s {
+            Some(Scheme::Other(o)) => match classify_scheme(&o) {
+                None => return Ok(Err(())),
+                Some(SchemeKind::Http) => Some(Scheme::Http),
+                Some(SchemeKind::Https) => Some(Scheme::Https),
+                Some(SchemeKind::Other) => Some(Scheme::Other(o)),
+            },
+            other => other,
+        };
         self.table.get_mut(&r)?.scheme = s;
         Ok(Ok(()))
     }
@@ -293,9 +304,7 @@ impl HostRequest for HttpP3View<'_> {
         a: Option<String>,
     ) -> wasmtime::Result<Result<(), ()>> {
         if let Some(a) = &a {
-            let valid = a.parse::<http::uri::Authority>().is_ok()
-                && crate::policy::split_authority(a).is_some();
-            if !valid {
+            if !crate::target::valid_authority(a) {
                 return Ok(Err(()));
             }
         }
@@ -406,7 +415,7 @@ impl<T: 'static> HostResponseWithStore<T> for WasiHttpP3 {
             body: Body::Guest {
                 contents,
                 trailers,
-                result,
+                result: Some(result),
             },
         })?;
         Ok((res, future))
@@ -438,7 +447,7 @@ impl HostResponse for HttpP3View<'_> {
         r: Resource<Response>,
         s: StatusCode,
     ) -> wasmtime::Result<Result<(), ()>> {
-        if !(100..=999).contains(&s) {
+        if !crate::target::valid_status(s) {
             return Ok(Err(()));
         }
         self.table.get_mut(&r)?.status = s;
@@ -462,7 +471,8 @@ impl<T: 'static> client::HostWithStore<T> for WasiHttpP3 {
         let prepared = accessor.with(|mut access| -> wasmtime::Result<_> {
             let view = access.get();
             let client = view.http.client.clone();
-            let req = view.table.delete(req)?;
+            let mut req = view.table.delete(req)?;
+            let sent = req.body.take_outcome();
             let tls = match &req.scheme {
                 None | Some(Scheme::Https) => Some(true),
                 Some(Scheme::Http) => Some(false),
@@ -471,6 +481,7 @@ impl<T: 'static> client::HostWithStore<T> for WasiHttpP3 {
             let target = match client.target(tls, req.authority.as_deref()) {
                 Ok(t) => t,
                 Err(code) => {
+                    resolve(sent, Err(code.clone()));
                     req.body.close(&mut access)?;
                     return Ok(Err(code));
                 }
@@ -478,6 +489,7 @@ impl<T: 'static> client::HostWithStore<T> for WasiHttpP3 {
             let uri = match crate::client::origin_form(req.path_with_query.as_deref()) {
                 Ok(u) => u,
                 Err(code) => {
+                    resolve(sent, Err(code.clone()));
                     req.body.close(&mut access)?;
                     return Ok(Err(code));
                 }
@@ -491,9 +503,9 @@ impl<T: 'static> client::HostWithStore<T> for WasiHttpP3 {
             *request.method_mut() = req.method;
             *request.uri_mut() = uri;
             *request.headers_mut() = crate::fields::to_header_map(&req.headers.entries);
-            Ok(Ok((client, target, request, timeouts, ended_rx)))
+            Ok(Ok((client, target, request, timeouts, ended_rx, sent)))
         })?;
-        let (client, target, request, timeouts, ended) = match prepared {
+        let (client, target, request, timeouts, ended, sent) = match prepared {
             Ok(p) => p,
             Err(code) => return Ok(Err(code.into())),
         };
@@ -505,13 +517,26 @@ impl<T: 'static> client::HostWithStore<T> for WasiHttpP3 {
             Ok(Err(code)) => {
                 // A body the guest failed carries its own code.
                 let mut ended = ended;
-                if let Ok(Err(body_code)) = ended.try_recv() {
-                    return Ok(Err(body_code.into()));
-                }
+                let code = match ended.try_recv() {
+                    Ok(Err(body_code)) => body_code,
+                    _ => code,
+                };
+                resolve(sent, Err(code.clone()));
                 return Ok(Err(code.into()));
             }
-            Err(e) => return Ok(Err(P3::InternalError(Some(e.to_string())))),
+            Err(e) => {
+                let code = P2::InternalError(Some(e.to_string()));
+                resolve(sent, Err(code.clone()));
+                return Ok(Err(code.into()));
+            }
         };
+        // The request went out: its outcome is how its body ends.
+        if let Some(sent) = sent {
+            crate::client::runtime().spawn(async move {
+                let outcome = ended.await.unwrap_or(Ok(()));
+                let _ = sent.send(outcome.map_err(Into::into));
+            });
+        }
         let (parts, body) = resp.into_parts();
         let body = host_body(body, timeouts.between_bytes, None, back);
         let response = Response {

@@ -47,7 +47,13 @@ pub enum Descriptor {
     },
     Dir {
         dir: Arc<dyn Dir>,
+        /// What `get-flags` reports: how it was opened.
         flags: DescriptorFlags,
+        /// Whether what is beneath it may be changed. Inherited from the
+        /// directory it was opened from, whatever flags `open-at` asked for
+        /// (as in Wasmtime: programs open `.` with no flags and then create
+        /// in it); only a read-only mount takes it away.
+        mutate: bool,
     },
 }
 
@@ -69,6 +75,7 @@ pub fn preopens(kernel: &Kernel) -> Vec<(Descriptor, String)> {
                 Descriptor::Dir {
                     dir: dir.clone(),
                     flags,
+                    mutate: !dir.is_read_only(),
                 },
                 String::from_utf8_lossy(name).into_owned(),
             ));
@@ -126,11 +133,13 @@ impl Descriptor {
 
     /// The directory, for an operation that changes what is in it.
     pub fn dir_mut(&self) -> Result<&Arc<dyn Dir>> {
-        let d = self.dir()?;
-        if !self.flags().contains(DescriptorFlags::MUTATE_DIRECTORY) {
-            return Err(Errno::Rofs);
+        match self {
+            Descriptor::Dir {
+                dir, mutate: true, ..
+            } => Ok(dir),
+            Descriptor::Dir { .. } => Err(Errno::Rofs),
+            Descriptor::File { .. } => Err(Errno::Notdir),
         }
-        Ok(d)
     }
 
     pub fn stat(&self) -> Result<Filestat> {
@@ -147,8 +156,12 @@ impl Descriptor {
         }
     }
 
+    /// `advise` is about a file's data: on a directory it is
+    /// `bad-descriptor` (as Wasmtime, wasi-testsuite filesystem-advise).
     pub fn advise(&self, offset: u64, length: u64, advice: Advice) -> Result<()> {
-        self.file()?.advise(offset, length, advice)
+        self.file()
+            .map_err(|_| Errno::Badf)?
+            .advise(offset, length, advice)
     }
 
     pub fn sync_data(&self) -> Result<()> {
@@ -224,17 +237,23 @@ impl Descriptor {
     }
 
     /// `open-at`. A descriptor cannot hand out more than it has: asking to
-    /// write, create, truncate or mutate needs `mutate-directory` here.
+    /// write, create, truncate or mutate needs a directory whose contents may
+    /// change. The new descriptor inherits that permission; the flags only
+    /// choose how a file is opened (and what `get-flags` reports).
     pub fn open_at(&self, how: OpenAt, p: &str, flags: DescriptorFlags) -> Result<Descriptor> {
         let dir = self.dir()?;
+        let may_mutate = matches!(self, Descriptor::Dir { mutate: true, .. });
         let changes = flags.intersects(DescriptorFlags::WRITE | DescriptorFlags::MUTATE_DIRECTORY)
             || how.create
             || how.truncate;
-        if changes && !self.flags().contains(DescriptorFlags::MUTATE_DIRECTORY) {
+        if changes && !may_mutate {
             return Err(Errno::Rofs);
         }
         let p = path(p)?;
         let mut fdflags = FdFlags::empty();
+        let sync = DescriptorFlags::FILE_INTEGRITY_SYNC
+            | DescriptorFlags::DATA_INTEGRITY_SYNC
+            | DescriptorFlags::REQUESTED_WRITE_SYNC;
         if flags.contains(DescriptorFlags::FILE_INTEGRITY_SYNC) {
             fdflags |= FdFlags::SYNC;
         }
@@ -244,9 +263,15 @@ impl Descriptor {
         if flags.contains(DescriptorFlags::REQUESTED_WRITE_SYNC) {
             fdflags |= FdFlags::RSYNC;
         }
+        // Creating or truncating opens for writing; a file is readable when
+        // asked, or when nothing else was asked (as Wasmtime: `create` with
+        // no flags is read-write, `write` alone is write-only).
+        let asked_write = flags.contains(DescriptorFlags::WRITE);
+        let write = asked_write || how.create || how.truncate;
+        let read = flags.contains(DescriptorFlags::READ) || !asked_write;
         let opts = OpenOptions {
-            read: flags.contains(DescriptorFlags::READ),
-            write: flags.contains(DescriptorFlags::WRITE),
+            read,
+            write,
             create: how.create,
             exclusive: how.exclusive,
             truncate: how.truncate,
@@ -255,13 +280,27 @@ impl Descriptor {
             fdflags,
         };
         Ok(match dir.open_at(p, &opts)? {
-            Opened::File(file) => Descriptor::File { file, flags },
-            Opened::Dir(dir) => {
-                let mut flags = flags;
-                if dir.is_read_only() {
-                    flags &= !DescriptorFlags::MUTATE_DIRECTORY;
+            Opened::File(file) => {
+                let mut mode = flags & sync;
+                if read {
+                    mode |= DescriptorFlags::READ;
                 }
-                Descriptor::Dir { dir, flags }
+                if write {
+                    mode |= DescriptorFlags::WRITE;
+                }
+                Descriptor::File { file, flags: mode }
+            }
+            Opened::Dir(dir) => {
+                let mutate = may_mutate && !dir.is_read_only();
+                let mut mode = DescriptorFlags::READ | (flags & sync);
+                if mutate && flags.contains(DescriptorFlags::MUTATE_DIRECTORY) {
+                    mode |= DescriptorFlags::MUTATE_DIRECTORY;
+                }
+                Descriptor::Dir {
+                    dir,
+                    flags: mode,
+                    mutate,
+                }
             }
         })
     }
@@ -288,17 +327,7 @@ impl Descriptor {
 
     pub fn symlink_at(&self, target: &str, p: &str) -> Result<()> {
         let dir = self.dir_mut()?;
-        if target.is_empty() {
-            return Err(Errno::Noent);
-        }
-        if target.contains('\0') {
-            return Err(Errno::Ilseq);
-        }
-        // WIT: an absolute target fails with not-permitted.
-        if target.starts_with('/') {
-            return Err(Errno::Perm);
-        }
-        dir.symlink_at(target, path(p)?)
+        dir.symlink_at(super::check_symlink_target(target.as_bytes())?, path(p)?)
     }
 
     pub fn unlink_file_at(&self, p: &str) -> Result<()> {

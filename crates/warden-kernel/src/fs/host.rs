@@ -156,9 +156,6 @@ impl Dir for HostDir {
         let write = opts.write || opts.create || opts.truncate;
         o.read(opts.read || !write);
         o.write(write);
-        if opts.fdflags.contains(FdFlags::APPEND) {
-            o.append(true);
-        }
         if opts.create && opts.exclusive {
             o.create_new(true);
         } else if opts.create {
@@ -174,6 +171,13 @@ impl Dir for HostDir {
         let mut flags = OFlags::empty();
         if opts.directory {
             flags |= OFlags::DIRECTORY;
+        }
+        // O_APPEND as a raw flag: std's (and cap-std's) `append(true)`
+        // refuses to go with `truncate(true)`, which POSIX allows
+        // (open(O_CREAT | O_TRUNC | O_WRONLY | O_APPEND), wasi-testsuite
+        // pwrite-with-append).
+        if opts.fdflags.contains(FdFlags::APPEND) {
+            flags |= OFlags::APPEND;
         }
         if opts.fdflags.contains(FdFlags::NONBLOCK) {
             flags |= OFlags::NONBLOCK;
@@ -205,7 +209,21 @@ impl Dir for HostDir {
     }
 
     fn remove_dir_at(&self, path: &str) -> Result<()> {
-        Ok(self.dir.remove_dir(trim_slashes(path))?)
+        let name = trim_slashes(path);
+        if name.len() < path.len()
+            && self
+                .stat_at(name, false)
+                .is_ok_and(|s| s.file_type() == FileType::SymbolicLink)
+        {
+            // `link/` names what the link points to (POSIX): a link that
+            // leads out of the directory is an escape (`perm`, like every
+            // other path that leaves it); any other link is not a directory
+            // entry rmdir may remove.
+            let target = self.resolve_symlinks(name)?;
+            self.stat_at(&target, true)?;
+            return Err(Errno::Notdir);
+        }
+        Ok(self.dir.remove_dir(name)?)
     }
 
     fn unlink_file_at(&self, path: &str) -> Result<()> {

@@ -124,6 +124,28 @@ pub fn check_path(raw: &[u8]) -> Result<&str> {
     Ok(path)
 }
 
+/// Checks the target of a new symlink, for every WASI version: it is stored,
+/// not resolved, but it must be a path string (`noent` when empty, `ilseq`
+/// for NUL or invalid UTF-8, `nametoolong`), and an absolute target is
+/// refused with `perm` (as Wasmtime and the WIT text do: inside the sandbox
+/// it could only ever dangle or mislead a host reader).
+pub fn check_symlink_target(raw: &[u8]) -> Result<&str> {
+    if raw.is_empty() {
+        return Err(Errno::Noent);
+    }
+    if raw.contains(&0) {
+        return Err(Errno::Ilseq);
+    }
+    if raw.len() > MAX_PATH {
+        return Err(Errno::Nametoolong);
+    }
+    let target = std::str::from_utf8(raw).map_err(|_| Errno::Ilseq)?;
+    if target.starts_with('/') {
+        return Err(Errno::Perm);
+    }
+    Ok(target)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
