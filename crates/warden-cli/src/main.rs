@@ -8,7 +8,7 @@ mod options;
 
 use anyhow::Context as _;
 use clap::Parser;
-use options::{Cli, Command, CompileArgs, RunArgs, ServeArgs};
+use options::{Cli, Command, CompileArgs, RunArgs, SandboxArgs, ServeArgs};
 use std::io::Write as _;
 use warden::{Exit, Sandbox};
 
@@ -78,7 +78,10 @@ fn compile(args: CompileArgs) -> anyhow::Result<i32> {
 }
 
 /// The sandbox the options describe (shared by `run` and `serve`).
-fn sandbox(args: &RunArgs, settings: &options::Settings) -> anyhow::Result<warden::SandboxBuilder> {
+fn sandbox(
+    args: &SandboxArgs,
+    settings: &options::Settings,
+) -> anyhow::Result<warden::SandboxBuilder> {
     let mut builder = Sandbox::builder()
         .args(settings.guest_args.iter())
         .limits(settings.limits.clone())
@@ -86,6 +89,15 @@ fn sandbox(args: &RunArgs, settings: &options::Settings) -> anyhow::Result<warde
         .wasi_p3(settings.wasi_p3);
     if args.no_cache {
         builder = builder.compile_cache(None);
+    }
+    if let Some(vars) = &settings.config {
+        builder = builder.wasi_config(vars.iter().cloned());
+    }
+    if let Some(seed) = &settings.keyvalue {
+        builder = builder.wasi_keyvalue(seed.iter().cloned());
+    }
+    if let Some(cwd) = &settings.initial_cwd {
+        builder = builder.initial_cwd(cwd);
     }
     for (name, value) in &settings.env {
         builder = builder.env(name, value);
@@ -119,11 +131,15 @@ fn sandbox(args: &RunArgs, settings: &options::Settings) -> anyhow::Result<warde
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<i32> {
-    let run = &args.run;
-    if run.invoke.is_some() || !run.tcplisten.is_empty() {
-        anyhow::bail!("`warden serve` does not take --invoke or --tcplisten");
+    if let Some(n) = args.max_instance_reuse_count {
+        if n != 1 {
+            anyhow::bail!("--max-instance-reuse-count {n}: Warden gives every request a fresh instance (a count of 1), so that no request sees another's state; see docs/compat.md");
+        }
     }
-    let mut settings = run.settings()?;
+    let mut settings = args.sandbox.settings(&args.file, &[])?;
+    if !settings.tcplisten.is_empty() {
+        anyhow::bail!("`warden serve` does not take --tcplisten");
+    }
     let mut options = warden::ServeOptions {
         addr: args.addr,
         max_body_size: args.max_body_size,
@@ -144,10 +160,10 @@ fn serve(args: ServeArgs) -> anyhow::Result<i32> {
             ..Default::default()
         });
     }
-    let file = run.file();
+    let file = std::path::PathBuf::from(&args.file);
     let bytes =
         std::fs::read(&file).with_context(|| format!("cannot read `{}`", file.display()))?;
-    let builder = sandbox(run, &settings)?.for_serving();
+    let builder = sandbox(&args.sandbox, &settings)?.for_serving();
     builder.build()?.serve(&bytes, options, |addr| {
         eprintln!("Serving HTTP on http://{addr}/");
     })?;
@@ -157,7 +173,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<i32> {
 fn run(args: RunArgs) -> anyhow::Result<i32> {
     let settings = args.settings()?;
     let file = args.file();
-    let builder = sandbox(&args, &settings)?;
+    let builder = sandbox(&args.sandbox, &settings)?;
     let bytes =
         std::fs::read(&file).with_context(|| format!("cannot read `{}`", file.display()))?;
     let outcome = builder

@@ -64,8 +64,22 @@ pub struct ServeArgs {
     #[arg(long = "request-timeout", value_name = "DURATION")]
     pub request_timeout: Option<String>,
 
+    /// Accepted for wasmtime compatibility: Warden never prefixes the
+    /// guest's stdout/stderr lines (wasmtime does unless this is given).
+    #[arg(long = "no-logging-prefix")]
+    pub no_logging_prefix: bool,
+
+    /// Requests one instance may serve. Warden gives every request a fresh
+    /// instance, so only 1 is accepted (docs/compat.md).
+    #[arg(long = "max-instance-reuse-count", value_name = "N")]
+    pub max_instance_reuse_count: Option<usize>,
+
     #[command(flatten)]
-    pub run: RunArgs,
+    pub sandbox: SandboxArgs,
+
+    /// The wasi:http/proxy component to serve. Options may stand before or after it.
+    #[arg(value_name = "FILE")]
+    pub file: String,
 }
 
 #[derive(Args)]
@@ -101,6 +115,21 @@ Set WARDEN_LOG=wasi=trace to see every WASI call.";
 
 #[derive(Args)]
 pub struct RunArgs {
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
+
+    /// Call this exported function instead of `_start`; the ARGS are its arguments.
+    #[arg(long = "invoke", value_name = "FUNC")]
+    pub invoke: Option<String>,
+
+    /// The program, then the arguments passed to it.
+    #[arg(value_name = "FILE", required = true, trailing_var_arg = true, num_args = 1..)]
+    pub module_and_args: Vec<String>,
+}
+
+/// The grants and limits shared by `run` and `serve`.
+#[derive(Args)]
+pub struct SandboxArgs {
     /// Grant a host directory: HOST[::GUEST][::ro]. GUEST defaults to HOST.
     #[arg(long = "dir", value_name = "HOST[::GUEST][::ro]")]
     pub dirs: Vec<String>,
@@ -116,10 +145,6 @@ pub struct RunArgs {
     /// Pass the whole host environment to the guest (same as -S inherit-env).
     #[arg(long = "inherit-env")]
     pub inherit_env: bool,
-
-    /// Call this exported function instead of `_start`; the ARGS are its arguments.
-    #[arg(long = "invoke", value_name = "FUNC")]
-    pub invoke: Option<String>,
 
     /// Listen on ADDR and hand the socket to the guest as a preopened descriptor.
     #[arg(long = "tcplisten", value_name = "ADDR")]
@@ -150,7 +175,7 @@ pub struct RunArgs {
     #[arg(long = "no-cache")]
     pub no_cache: bool,
 
-    /// The name the guest sees as argv[0] (default: FILE as given).
+    /// The name the guest sees as argv[0] (default: FILE's base name, as in wasmtime).
     #[arg(long = "argv0", value_name = "NAME")]
     pub argv0: Option<String>,
 
@@ -162,10 +187,6 @@ pub struct RunArgs {
     /// Engine option, as in wasmtime: -W timeout=DURATION, -W max-memory-size=BYTES, -W fuel=N.
     #[arg(short = 'W', value_name = "KEY[=VAL]")]
     pub wasm: Vec<String>,
-
-    /// The program, then the arguments passed to it.
-    #[arg(value_name = "FILE", required = true, trailing_var_arg = true, num_args = 1..)]
-    pub module_and_args: Vec<String>,
 }
 
 /// One directory grant.
@@ -189,6 +210,25 @@ pub struct Settings {
     pub http: Option<warden::http::HttpPolicy>,
     /// Whether WASI 0.3 components may run.
     pub wasi_p3: bool,
+    /// What `get-initial-cwd` answers (`-S cwd=DIR`).
+    pub initial_cwd: Option<String>,
+    /// `wasi:config` variables, when `-S config` links it.
+    pub config: Option<Vec<(String, String)>>,
+    /// The `wasi:keyvalue` store's seed, when `-S keyvalue` links it.
+    pub keyvalue: Option<Vec<(String, Vec<u8>)>>,
+}
+
+/// `-S NAME=KEY=VALUE`: the pair.
+fn pair(key: &str, val: Option<&str>) -> anyhow::Result<(String, String)> {
+    val.and_then(|v| v.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .with_context(|| format!("-S {key} needs a pair: -S {key}=KEY=VALUE"))
+}
+
+fn number<T: std::str::FromStr>(key: &str, val: Option<&str>) -> anyhow::Result<T> {
+    let v = val.with_context(|| format!("-S {key} needs a value: -S {key}=N"))?;
+    v.parse()
+        .map_err(|_| anyhow::anyhow!("-S {key}: `{v}` is not a number"))
 }
 
 fn is_true(v: Option<&str>) -> anyhow::Result<bool> {
@@ -255,6 +295,25 @@ impl RunArgs {
     }
 
     pub fn settings(&self) -> anyhow::Result<Settings> {
+        self.sandbox
+            .settings(&self.module_and_args[0], &self.module_and_args[1..])
+    }
+}
+
+/// `-S`/`-W` values, split at commas as wasmtime does (`-S p3,http`).
+fn split_options(opts: &[String]) -> impl Iterator<Item = (&str, Option<&str>)> {
+    opts.iter()
+        .flat_map(|o| o.split(','))
+        .filter(|o| !o.is_empty())
+        .map(|o| match o.split_once('=') {
+            Some((k, v)) => (k, Some(v)),
+            None => (o, None),
+        })
+}
+
+impl SandboxArgs {
+    /// The settings for running `program` with `rest` as its arguments.
+    pub fn settings(&self, program: &str, rest: &[String]) -> anyhow::Result<Settings> {
         let mut inherit_env = self.inherit_env;
         let mut network = NetworkPolicy::default();
         for spec in &self.allow_bind {
@@ -278,12 +337,38 @@ impl RunArgs {
             }
             http.grants.push(grant);
         }
-        for opt in &self.wasi {
-            let (key, val) = match opt.split_once('=') {
-                Some((k, v)) => (k, Some(v)),
-                None => (opt.as_str(), None),
-            };
+        let mut limits = Limits {
+            fuel: self.fuel,
+            ..Limits::default()
+        };
+        let mut initial_cwd = None;
+        let (mut config_on, mut config_vars) = (false, Vec::new());
+        let (mut keyvalue_on, mut keyvalue_data) = (false, Vec::new());
+        for (key, val) in split_options(&self.wasi) {
             match key {
+                "config" => config_on = is_true(val)?,
+                "config-var" => config_vars.push(pair(key, val)?),
+                "keyvalue" => keyvalue_on = is_true(val)?,
+                "keyvalue-in-memory-data" => {
+                    let (k, v) = pair(key, val)?;
+                    keyvalue_data.push((k, v.into_bytes()));
+                }
+                "max-resources" => limits.max_resources = Some(number(key, val)?),
+                "hostcall-fuel" => limits.hostcall_fuel = Some(number(key, val)?),
+                "max-random-size" => limits.max_random_size = Some(number(key, val)?),
+                "cwd" => {
+                    initial_cwd = Some(
+                        val.context("-S cwd needs a directory: -S cwd=DIR")?
+                            .to_owned(),
+                    )
+                }
+                // wasi:cli/exit's exit-with-code is stable since 0.2.12 and
+                // always provided; it cannot be taken away.
+                "cli-exit-with-code" => {
+                    if !is_true(val)? {
+                        bail!("-S cli-exit-with-code=n: Warden always provides exit-with-code (stable since WASI 0.2.12)");
+                    }
+                }
                 "inherit-env" => inherit_env = is_true(val)?,
                 "tcplisten" => tcplisten.push(
                     val.context("-S tcplisten needs an address: -S tcplisten=ADDR")?
@@ -302,23 +387,15 @@ impl RunArgs {
                 // WASI 0.3 components are recognised and run without it;
                 // `-S p3=n` refuses them, as a wasmtime without it would.
                 "p3" => wasi_p3 = is_true(val)?,
-                "nn" | "threads" | "config" | "keyvalue" => {
-                    bail!("-S {key} is not supported by this Warden (it provides WASI 0.1, 0.2 and 0.3: cli, clocks, random, filesystem, sockets, http)")
+                "nn" | "threads" => {
+                    bail!("-S {key} is not supported by this Warden (it provides WASI 0.1, 0.2 and 0.3: cli, clocks, random, filesystem, sockets, http; and wasi:config, wasi:keyvalue)")
                 }
                 _ => bail!("unknown -S option `{key}`"),
             }
         }
         // The host's network, as wasmtime means it, includes HTTP egress.
         http.inherit |= network.inherit;
-        let mut limits = Limits {
-            fuel: self.fuel,
-            ..Limits::default()
-        };
-        for opt in &self.wasm {
-            let (key, val) = match opt.split_once('=') {
-                Some((k, v)) => (k, Some(v)),
-                None => (opt.as_str(), None),
-            };
+        for (key, val) in split_options(&self.wasm) {
             match (key, val) {
                 ("timeout", Some(v)) => limits.timeout = Some(parse_duration(v)?),
                 ("max-memory-size", Some(v)) => {
@@ -365,15 +442,19 @@ impl RunArgs {
         for d in &self.mem_dirs {
             dirs.push(parse_dir(d, true)?);
         }
-        let rest = self.module_and_args[1..].to_vec();
-        let mut guest_args = vec![self
-            .argv0
-            .clone()
-            .unwrap_or_else(|| self.module_and_args[0].clone())];
+        // argv[0] is the program's file name without its directories, as
+        // the Wasmtime CLI gives it: the host path is not the guest's business.
+        let argv0 = self.argv0.clone().unwrap_or_else(|| {
+            std::path::Path::new(program)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| program.to_owned())
+        });
+        let mut guest_args = vec![argv0];
         guest_args.extend(rest.iter().cloned());
         Ok(Settings {
             guest_args,
-            invoke_args: rest,
+            invoke_args: rest.to_vec(),
             env,
             dirs,
             tcplisten,
@@ -381,6 +462,9 @@ impl RunArgs {
             network,
             http: http_on.then_some(http),
             wasi_p3,
+            initial_cwd,
+            config: config_on.then_some(config_vars),
+            keyvalue: keyvalue_on.then_some(keyvalue_data),
         })
     }
 }

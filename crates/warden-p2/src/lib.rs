@@ -29,8 +29,10 @@ pub mod bindings {
 
 pub mod cli;
 pub mod clocks;
+pub mod config;
 pub mod filesystem;
 pub mod io;
+pub mod keyvalue;
 pub mod random;
 pub mod sockets;
 

@@ -30,6 +30,16 @@ pub struct Limits {
     pub fuel: Option<u64>,
     /// Wall-clock time after which the guest is interrupted.
     pub timeout: Option<Duration>,
+    /// Most resources (component handles) and 0.1 descriptors the guest
+    /// may hold at once (`-S max-resources`); over it a handle cannot be
+    /// made (a trap naming the table's limit) and a 0.1 open is `mfile`.
+    pub max_resources: Option<usize>,
+    /// Most bytes one host call may take from the guest in strings and
+    /// lists (`-S hostcall-fuel`; wasmtime's default 128 MiB otherwise).
+    pub hostcall_fuel: Option<usize>,
+    /// Most bytes one `get-random-bytes` may ask for (`-S max-random-size`;
+    /// 64 MiB otherwise, as in Wasmtime).
+    pub max_random_size: Option<u64>,
 }
 
 /// What a guest may touch, being assembled.
@@ -261,7 +271,36 @@ impl SandboxBuilder {
     }
 
     pub fn limits(mut self, limits: Limits) -> Self {
+        if let Some(n) = limits.max_resources {
+            self.kernel.fds.set_max(n);
+        }
+        if let Some(n) = limits.max_random_size {
+            self.kernel.random.max_size = n;
+        }
         self.limits = limits;
+        self
+    }
+
+    /// Links `wasi:config` with these variables (`-S config`, `-S config-var`).
+    pub fn wasi_config(mut self, vars: impl IntoIterator<Item = (String, String)>) -> Self {
+        self.kernel.config = Some(warden_kernel::config::Config {
+            vars: vars.into_iter().collect(),
+        });
+        self
+    }
+
+    /// Links `wasi:keyvalue` with an in-memory store holding `seed`
+    /// (`-S keyvalue`, `-S keyvalue-in-memory-data`).
+    pub fn wasi_keyvalue(mut self, seed: impl IntoIterator<Item = (String, Vec<u8>)>) -> Self {
+        self.kernel.keyvalue = Some(warden_kernel::keyvalue::KeyValue {
+            seed: seed.into_iter().collect(),
+        });
+        self
+    }
+
+    /// What the guest's `get-initial-cwd` answers (`-S cwd`).
+    pub fn initial_cwd(mut self, cwd: &str) -> Self {
+        self.kernel.initial_cwd = Some(cwd.to_owned());
         self
     }
 
@@ -328,6 +367,20 @@ impl SandboxBuilder {
 }
 
 impl Sandbox {
+    /// Links the proposals the grants ask for (`-S config`, `-S keyvalue`).
+    pub(crate) fn link_proposals(
+        &self,
+        linker: &mut wasmtime::component::Linker<Host>,
+    ) -> anyhow::Result<()> {
+        if self.kernel.config.is_some() {
+            warden_p2::config::add_to_linker(linker, |h| &mut h.wasi)?;
+        }
+        if self.kernel.keyvalue.is_some() {
+            warden_p2::keyvalue::add_to_linker(linker, |h| &mut h.wasi)?;
+        }
+        Ok(())
+    }
+
     /// Compiles `bytes` ahead of time for `warden compile`: the result runs
     /// with `run` in a sandbox built with the same limits settings.
     pub fn precompile(&mut self, bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
@@ -524,6 +577,12 @@ pub(crate) fn new_store_untimed(
     };
     let mut store = Store::new(engine, host);
     store.limiter(|h| &mut h.limits);
+    if let Some(n) = limits.max_resources {
+        store.data_mut().wasi.table.set_max_capacity(n);
+    }
+    if let Some(n) = limits.hostcall_fuel {
+        store.set_hostcall_fuel(n);
+    }
     if let Some(fuel) = limits.fuel {
         store.set_fuel(fuel)?;
     }
@@ -536,6 +595,7 @@ impl Sandbox {
         use wasmtime::component::Linker as ComponentLinker;
         let mut linker: ComponentLinker<Host> = ComponentLinker::new(&self.engine);
         warden_p2::add_to_linker(&mut linker, |h| &mut h.wasi)?;
+        self.link_proposals(&mut linker)?;
         if self.http.is_some() {
             warden_http::add_to_linker(&mut linker, Host::http_view)?;
         }
@@ -563,7 +623,17 @@ impl Sandbox {
                     if msg.contains("wasi:http") {
                         bail!("{msg}; wasi:http is linked only when granted: run with `-S http` (and `--allow-http HOST[:PORT]` for the destinations)");
                     }
-                    bail!("{msg}; Warden provides wasi:cli, wasi:io, wasi:clocks, wasi:random, wasi:filesystem, wasi:sockets and (with -S http) wasi:http 0.2.x (WASI 0.3 is not available yet)");
+                    for (iface, flag) in [
+                        ("wasi:config", "-S config"),
+                        ("wasi:keyvalue", "-S keyvalue"),
+                    ] {
+                        if msg.contains(iface) {
+                            bail!(
+                                "{msg}; {iface} is linked only when asked for: run with `{flag}`"
+                            );
+                        }
+                    }
+                    bail!("{msg}; Warden provides wasi:cli, wasi:io, wasi:clocks, wasi:random, wasi:filesystem, wasi:sockets 0.2.x and 0.3.x, and when asked for wasi:http (-S http), wasi:config (-S config) and wasi:keyvalue (-S keyvalue)");
                 }
                 return Ok(ended(e));
             }

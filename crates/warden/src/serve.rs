@@ -135,6 +135,7 @@ impl Sandbox {
         let mut linker: Linker<Host> = Linker::new(&self.engine);
         warden_p2::add_to_linker(&mut linker, |h| &mut h.wasi)?;
         warden_http::add_to_linker(&mut linker, Host::http_view)?;
+        self.link_proposals(&mut linker)?;
         if p3 {
             warden_p3::add_to_linker(&mut linker, |h| warden_p3::WasiP3Ctx {
                 kernel: &mut h.wasi.kernel,

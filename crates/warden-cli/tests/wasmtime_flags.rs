@@ -1,0 +1,181 @@
+//! Wasmtime CLI options that scripts use (issue 10, points 2 and 4), each
+//! with Wasmtime 48's meaning: `-S config`/`-S config-var`, `-S keyvalue`/
+//! `-S keyvalue-in-memory-data`, `-S max-random-size`, `-S max-resources`,
+//! `-S hostcall-fuel`, `-S cwd`, `-S cli-exit-with-code`, comma-separated
+//! `-S` lists, `argv[0]` as the file's base name, and `warden serve`
+//! options given after the component.
+
+mod common;
+
+use common::{free_port, guest_p2, tempdir, warden, Warden};
+use std::time::Duration;
+
+fn probe() -> String {
+    guest_p2("p2-probe").to_str().unwrap().to_owned()
+}
+
+fn proposals() -> String {
+    guest_p2("p2-proposals").to_str().unwrap().to_owned()
+}
+
+#[test]
+fn config_and_keyvalue_are_linked_as_wasmtime_links_them() {
+    let out = warden([
+        "run",
+        "-S",
+        "config",
+        "-S",
+        "config-var=greeting=hello",
+        "-S",
+        "config-var=empty=",
+        "-S",
+        "keyvalue,keyvalue-in-memory-data=count=41",
+        "-S",
+        "keyvalue-in-memory-data=name=warden",
+        &proposals(),
+    ]);
+    out.assert_success();
+    out.assert_stdout_contains("ok 22 checks");
+}
+
+#[test]
+fn an_unlinked_proposal_is_refused_naming_its_flag() {
+    let out = warden(["run", "-S", "keyvalue", &proposals()]);
+    assert_eq!(out.code, Some(1), "{}", out.describe());
+    out.assert_stderr_contains("wasi:config");
+    out.assert_stderr_contains("-S config");
+}
+
+#[test]
+fn max_random_size_bounds_one_call_and_defaults_to_64_mib() {
+    warden(["run", "-S", "max-random-size=16", &probe(), "random", "16"])
+        .assert_success()
+        .assert_stdout_contains("got 16");
+    let over = warden(["run", "-S", "max-random-size=16", &probe(), "random", "17"]);
+    assert_eq!(over.code, Some(134), "{}", over.describe());
+    over.assert_stderr_contains("-S max-random-size");
+    // Wasmtime's default: 64 MiB. One byte more is refused before the host
+    // allocates anything.
+    let default = warden(["run", &probe(), "random", &((64u64 << 20) + 1).to_string()]);
+    assert_eq!(default.code, Some(134), "{}", default.describe());
+    default.assert_stderr_contains("over the limit of 67108864");
+}
+
+#[test]
+fn max_resources_bounds_the_handles_a_component_holds() {
+    warden(["run", "-S", "max-resources=10", &probe(), "pollables", "5"])
+        .assert_success()
+        .assert_stdout_contains("held 5");
+    let over = warden(["run", "-S", "max-resources=10", &probe(), "pollables", "20"]);
+    assert_eq!(over.code, Some(134), "{}", over.describe());
+    over.assert_stderr_contains("resource table");
+}
+
+#[test]
+fn hostcall_fuel_bounds_what_one_call_takes_from_the_guest() {
+    let d = tempdir();
+    let dir = format!("{}::/t", d.path().display());
+    warden(["run", "--dir", &dir, &probe(), "path", "5000"])
+        .assert_success()
+        .assert_stdout_contains("name-too-long");
+    let over = warden([
+        "run",
+        "-S",
+        "hostcall-fuel=1000",
+        "--dir",
+        &dir,
+        &probe(),
+        "path",
+        "5000",
+    ]);
+    assert_eq!(over.code, Some(134), "{}", over.describe());
+    over.assert_stderr_contains("fuel allocated for hostcalls");
+}
+
+#[test]
+fn cwd_sets_the_initial_cwd() {
+    warden(["run", &probe(), "cwd"])
+        .assert_success()
+        .assert_stdout_contains("none");
+    warden(["run", "-S", "cwd=/data", &probe(), "cwd"])
+        .assert_success()
+        .assert_stdout_contains("/data");
+}
+
+#[test]
+fn insecure_seed_is_one_pair_per_instance() {
+    warden(["run", &probe(), "insecure-seed"])
+        .assert_success()
+        .assert_stdout_contains("same true");
+}
+
+#[test]
+fn argv0_is_the_file_base_name_unless_given() {
+    let p = probe();
+    let out = warden(["run", &p, "argv0"]);
+    out.assert_success();
+    assert_eq!(out.stdout.trim(), "p2-probe.wasm", "{}", out.describe());
+    warden(["run", "--argv0", "tool", &p, "argv0"])
+        .assert_success()
+        .assert_stdout_contains("tool");
+}
+
+#[test]
+fn cli_exit_with_code_is_accepted_and_cannot_be_switched_off() {
+    warden(["run", "-S", "cli-exit-with-code", &probe(), "cwd"]).assert_success();
+    let off = warden(["run", "-S", "cli-exit-with-code=n", &probe(), "cwd"]);
+    assert_eq!(off.code, Some(1), "{}", off.describe());
+    off.assert_stderr_contains("exit-with-code");
+}
+
+#[test]
+fn serve_options_after_the_component_are_used() {
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let proxy = guest_p2("p2-http-proxy");
+    let running = Warden::new()
+        .args([
+            "serve".as_ref(),
+            proxy.as_os_str(),
+            "--addr".as_ref(),
+            addr.as_ref(),
+            "--no-logging-prefix".as_ref(),
+            "--max-instance-reuse-count".as_ref(),
+            "1".as_ref(),
+        ])
+        .timeout(Duration::from_secs(30))
+        .spawn();
+    let end = std::time::Instant::now() + Duration::from_secs(20);
+    while !running.stderr_now().contains("Serving HTTP on") && std::time::Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let stderr = running.stderr_now();
+    terminate(running.id());
+    let out = running.finish();
+    assert!(
+        stderr.contains(&format!("Serving HTTP on http://{addr}/")),
+        "--addr after FILE was not used: {}",
+        out.describe()
+    );
+}
+
+#[test]
+fn serve_refuses_instance_reuse() {
+    let proxy = guest_p2("p2-http-proxy");
+    let out = warden([
+        "serve".as_ref(),
+        proxy.as_os_str(),
+        "--max-instance-reuse-count".as_ref(),
+        "2".as_ref(),
+    ]);
+    assert_eq!(out.code, Some(1), "{}", out.describe());
+    out.assert_stderr_contains("fresh instance");
+}
+
+/// SIGTERM: warden serve shuts down gracefully.
+fn terminate(pid: u32) {
+    let _ = std::process::Command::new("kill")
+        .arg("-TERM")
+        .arg(pid.to_string())
+        .status();
+}
