@@ -185,6 +185,9 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
             for v in &outcome.results {
                 println!("{}", options::show_val(v));
             }
+            if let Some(wave) = &outcome.wave_results {
+                println!("{wave}");
+            }
         }
         Exit::Signalled(s) => eprintln!("warden: {s}"),
         Exit::Trap(e) => {

@@ -221,3 +221,57 @@ fn component_text_runs() {
         assert_eq!(o.status.code(), Some(code), "{}", stderr(&o));
     }
 }
+
+/// Issue 10, point 3: stdio that is not a terminal (a pipe, /dev/null) is
+/// `unknown` to WASI 0.1 — so wasi-libc's isatty() is false — and its
+/// metadata is zeros, as Wasmtime reports it; a regular file as stdin keeps
+/// its type and times. The module exits with `10 × filetype + (times and
+/// device all zero)`.
+#[test]
+fn stdio_streams_are_unknown_with_zero_metadata_to_p1() {
+    let d = tempfile::tempdir().unwrap();
+    let m = wat(
+        &d,
+        "stdio.wat",
+        r#"(module
+          (import "wasi_snapshot_preview1" "fd_filestat_get" (func $fs (param i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "fd_fdstat_get" (func $fd (param i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+          (memory (export "memory") 1)
+          (func (export "_start")
+            (drop (call $fs (i32.const 0) (i32.const 0)))
+            (drop (call $fd (i32.const 0) (i32.const 100)))
+            (call $exit (i32.add
+              (i32.mul (i32.load8_u (i32.const 100)) (i32.const 10))
+              (i64.eqz (i64.or (i64.load (i32.const 40))
+                (i64.or (i64.load (i32.const 48)) (i64.load (i32.const 0)))))))))"#,
+    );
+    let run = |stdin: std::process::Stdio| {
+        Command::new(env!("CARGO_BIN_EXE_warden"))
+            .args(["run", m.to_str().unwrap()])
+            .stdin(stdin)
+            .output()
+            .expect("run warden")
+            .status
+            .code()
+    };
+    let null = std::fs::File::open("/dev/null").unwrap();
+    assert_eq!(
+        run(null.into()),
+        Some(1),
+        "/dev/null: unknown, zero metadata"
+    );
+    assert_eq!(
+        run(std::process::Stdio::piped()),
+        Some(1),
+        "a pipe: unknown, zero metadata"
+    );
+    let f = d.path().join("in.txt");
+    std::fs::write(&f, "x").unwrap();
+    let file = std::fs::File::open(&f).unwrap();
+    assert_eq!(
+        run(file.into()),
+        Some(40),
+        "a regular file keeps its type and times"
+    );
+}

@@ -179,3 +179,44 @@ fn terminate(pid: u32) {
         .arg(pid.to_string())
         .status();
 }
+
+/// A component exporting `add(u32, u32) -> u32` at the top level and
+/// `len(string) -> u32` in an exported interface.
+const ADDER: &str = r#"(component
+  (core module $m
+    (memory (export "memory") 1)
+    (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)
+    (func (export "len") (param i32 i32) (result i32) local.get 1)
+    (func (export "realloc") (param i32 i32 i32 i32) (result i32) i32.const 1024))
+  (core instance $i (instantiate $m))
+  (func $add (param "a" u32) (param "b" u32) (result u32) (canon lift (core func $i "add")))
+  (export "add" (func $add))
+  (func $len (param "s" string) (result u32)
+    (canon lift (core func $i "len") (memory (core memory $i "memory")) (realloc (core func $i "realloc"))))
+  (instance $text (export "len" (func $len)))
+  (export "example:calc/text" (instance $text)))"#;
+
+#[test]
+fn invoke_on_a_component_takes_and_prints_wave() {
+    let d = tempdir();
+    let file = d.path().join("adder.wat");
+    std::fs::write(&file, ADDER).unwrap();
+    let f = file.to_str().unwrap();
+    let out = warden(["run", "--invoke", "add(40, 2)", f]);
+    out.assert_success();
+    assert_eq!(out.stdout.trim(), "42", "{}", out.describe());
+    let out = warden(["run", "--invoke", r#"len("hello")"#, f]);
+    out.assert_success();
+    assert_eq!(
+        out.stdout.trim(),
+        "5",
+        "a function inside an exported interface: {}",
+        out.describe()
+    );
+    let bad = warden(["run", "--invoke", "add(1)", f]);
+    assert_eq!(bad.code, Some(1), "{}", bad.describe());
+    bad.assert_stderr_contains("missing required param");
+    let none = warden(["run", "--invoke", "nope()", f]);
+    assert_eq!(none.code, Some(1), "{}", none.describe());
+    none.assert_stderr_contains("no function named `nope`");
+}

@@ -427,6 +427,10 @@ pub struct BodyWriter {
     /// The guest's time limit (monotonic ns): a reader that stalls past it
     /// fails the write instead of holding the guest for ever.
     deadline: Option<u64>,
+    /// The body's declared `content-length`: a write that would pass it
+    /// fails then and there (`HTTP-request-body-size`), as in Wasmtime, and
+    /// nothing of it is sent.
+    content_length: Option<u64>,
 }
 
 /// Frames queued between a guest and hyper.
@@ -481,6 +485,12 @@ impl File for BodyWriter {
         let total: usize = bufs.iter().map(|b| b.len()).sum();
         if total == 0 {
             return Ok(0);
+        }
+        if self
+            .content_length
+            .is_some_and(|n| self.count().saturating_add(total as u64) > n)
+        {
+            return Err(Errno::Fbig);
         }
         let mut data = bytes::BytesMut::with_capacity(total);
         for b in bufs {
@@ -538,6 +548,7 @@ impl OutgoingBody {
                     frames: Mutex::new(Some(frames_tx)),
                     count: AtomicU64::new(0),
                     deadline,
+                    content_length: rules.content_length,
                 }),
                 pending: Arc::new(Pending::default()),
                 stream_given: false,

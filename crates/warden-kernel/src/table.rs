@@ -35,6 +35,13 @@ pub struct Descriptor {
     pub listing: Option<Arc<Vec<DirEntry>>>,
     /// fdflags of a directory (files and sockets keep theirs on the host).
     pub dir_flags: FdFlags,
+    /// One of the host's standard streams that is not a regular file, with
+    /// the type the guest is told: a terminal is a character device, any
+    /// other stream (a pipe, /dev/null) `unknown`, as Wasmtime reports them,
+    /// so wasi-libc's `isatty` is true only for a terminal. Its metadata
+    /// (device, inode, times) is the host's: `fd_filestat_get` reports
+    /// zeros.
+    pub host_stream: Option<FileType>,
 }
 
 impl Descriptor {
@@ -46,6 +53,7 @@ impl Descriptor {
             preopen: None,
             listing: None,
             dir_flags: FdFlags::empty(),
+            host_stream: None,
         }
     }
 
@@ -123,6 +131,9 @@ impl Descriptor {
     }
 
     pub fn filetype(&self) -> FileType {
+        if let Some(ft) = self.host_stream {
+            return ft;
+        }
         match &self.object {
             Object::File(f) => f.filetype(),
             Object::Dir(_) => FileType::Directory,

@@ -5,7 +5,7 @@ use crate::{Cx, HostResult};
 use std::io::{IoSlice, IoSliceMut};
 use std::sync::Arc;
 use warden_kernel::table::Stream;
-use warden_kernel::types::{Advice, FdFlags, Rights, SetTime, Whence};
+use warden_kernel::types::{Advice, FdFlags, Filestat, Rights, SetTime, Whence};
 use warden_kernel::{Errno, Object, Result};
 
 fn advice(raw: u32) -> Result<Advice> {
@@ -130,11 +130,17 @@ pub fn fd_fdstat_set_rights(
 pub fn fd_filestat_get(cx: &mut Cx<'_>, fd: u32, stat_ptr: u32) -> HostResult {
     let d = cx.kernel.fds.get(fd)?;
     d.require(Rights::FD_FILESTAT_GET)?;
-    let st = match &d.object {
+    let mut st = match &d.object {
         Object::File(f) => f.stat()?,
         Object::Dir(dir) => dir.stat()?,
         Object::Socket(s) => s.stat()?,
     };
+    if let Some(ft) = d.host_stream {
+        st = Filestat {
+            filetype: Some(ft),
+            ..Filestat::default()
+        };
+    }
     Ok(cx.abi.write_filestat(&mut cx.mem, stat_ptr, &st)?)
 }
 

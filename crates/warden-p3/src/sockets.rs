@@ -33,6 +33,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use tokio::io::unix::AsyncFd;
+use tokio::io::Interest;
 use warden_kernel::ipsock::{self, Family, KeepAlive, Lookup, LookupError, MAX_DATAGRAM};
 use warden_kernel::net::{Direction, NetworkPolicy, Protocol};
 use warden_kernel::Errno;
@@ -1038,7 +1039,11 @@ impl<T: Send + 'static> types::HostUdpSocketWithStore<T> for WasiP3 {
         };
         let mut buf = vec![0u8; MAX_DATAGRAM];
         loop {
-            let mut guard = match fd.readable().await {
+            // An ICMP error (port unreachable) leaves the socket with an
+            // error and nothing to read: epoll reports EPOLLERR alone, which
+            // `readable()` does not wake for. Wait for either, and let the
+            // recvfrom below report the error.
+            let mut guard = match fd.ready(Interest::READABLE | Interest::ERROR).await {
                 Ok(g) => g,
                 Err(e) => return Ok(Err(io_error(e))),
             };

@@ -19,6 +19,7 @@
 
 pub mod cache;
 mod heap;
+mod invoke;
 mod progress;
 mod sandbox;
 pub mod serve;

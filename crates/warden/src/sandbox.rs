@@ -82,8 +82,10 @@ pub enum Exit {
 #[derive(Debug)]
 pub struct Outcome {
     pub exit: Exit,
-    /// Values returned by an `--invoke`d function.
+    /// Values returned by an `--invoke`d function of a core module.
     pub results: Vec<Val>,
+    /// The results of an `--invoke`d component function, in WAVE.
+    pub wave_results: Option<String>,
 }
 
 impl Outcome {
@@ -160,16 +162,21 @@ impl Sandbox {
 
 fn stdio_descriptor(fd: std::os::fd::BorrowedFd<'_>) -> anyhow::Result<Descriptor> {
     let file = HostFile::dup_of(fd).context("cannot use the standard streams")?;
-    let rights = if warden_kernel::fs::File::filetype(&file) == FileType::RegularFile {
+    let regular = warden_kernel::fs::File::filetype(&file) == FileType::RegularFile;
+    let rights = if regular {
         Rights::REGULAR_FILE
     } else {
         Rights::STREAM
     };
-    Ok(Descriptor::new(
-        Object::File(Arc::new(file)),
-        rights,
-        Rights::empty(),
-    ))
+    let mut d = Descriptor::new(Object::File(Arc::new(file)), rights, Rights::empty());
+    if !regular {
+        d.host_stream = Some(if std::io::IsTerminal::is_terminal(&fd) {
+            FileType::CharacterDevice
+        } else {
+            FileType::Unknown
+        });
+    }
+    Ok(d)
 }
 
 impl SandboxBuilder {
@@ -367,6 +374,23 @@ impl SandboxBuilder {
 }
 
 impl Sandbox {
+    /// A store for one run of this sandbox's grants.
+    pub(crate) fn store(self) -> anyhow::Result<Store<Host>> {
+        new_store(&self.engine, &self.limits, self.kernel, self.http)
+    }
+
+    /// A component linker with every interface the grants ask for: WASI
+    /// 0.2, and wasi:http, wasi:config, wasi:keyvalue when granted.
+    pub(crate) fn component_linker(&self) -> anyhow::Result<wasmtime::component::Linker<Host>> {
+        let mut linker = wasmtime::component::Linker::<Host>::new(&self.engine);
+        warden_p2::add_to_linker(&mut linker, |h| &mut h.wasi)?;
+        if self.http.is_some() {
+            warden_http::add_to_linker(&mut linker, Host::http_view)?;
+        }
+        self.link_proposals(&mut linker)?;
+        Ok(linker)
+    }
+
     /// Links the proposals the grants ask for (`-S config`, `-S keyvalue`).
     pub(crate) fn link_proposals(
         &self,
@@ -459,8 +483,8 @@ impl Sandbox {
         let module = match compiled {
             Compiled::Module(m) => m,
             Compiled::Component(c) => {
-                if invoke.is_some() {
-                    bail!("--invoke is not supported for components yet");
+                if let Some(call) = invoke {
+                    return crate::invoke::invoke_component(self, c, call, invoke_args);
                 }
                 return self.run_component(c);
             }
@@ -521,6 +545,7 @@ impl Sandbox {
             Ok(()) => Ok(Outcome {
                 exit: Exit::Status(0),
                 results,
+                wave_results: None,
             }),
             Err(e) => Ok(ended(e)),
         }
@@ -592,13 +617,7 @@ pub(crate) fn new_store_untimed(
 impl Sandbox {
     /// Runs a component's `wasi:cli/run` export (any 0.2.x version).
     fn run_component(self, component: wasmtime::component::Component) -> anyhow::Result<Outcome> {
-        use wasmtime::component::Linker as ComponentLinker;
-        let mut linker: ComponentLinker<Host> = ComponentLinker::new(&self.engine);
-        warden_p2::add_to_linker(&mut linker, |h| &mut h.wasi)?;
-        self.link_proposals(&mut linker)?;
-        if self.http.is_some() {
-            warden_http::add_to_linker(&mut linker, Host::http_view)?;
-        }
+        let linker = self.component_linker()?;
         let exports: Vec<String> = component
             .component_type()
             .exports(&self.engine)
@@ -652,10 +671,12 @@ impl Sandbox {
             Ok((Ok(()),)) => Ok(Outcome {
                 exit: Exit::Status(0),
                 results: Vec::new(),
+                wave_results: None,
             }),
             Ok((Err(()),)) => Ok(Outcome {
                 exit: Exit::Status(1),
                 results: Vec::new(),
+                wave_results: None,
             }),
             Err(e) => Ok(ended(e)),
         }
@@ -732,10 +753,12 @@ impl Sandbox {
                 Ok((Ok(()),)) => Outcome {
                     exit: Exit::Status(0),
                     results: Vec::new(),
+                wave_results: None,
                 },
                 Ok((Err(()),)) => Outcome {
                     exit: Exit::Status(1),
                     results: Vec::new(),
+                wave_results: None,
                 },
                 Err(e) => ended(e),
             })
@@ -766,7 +789,7 @@ pub(crate) fn to_binary(bytes: &[u8]) -> anyhow::Result<std::borrow::Cow<'_, [u8
     })
 }
 
-fn ended(e: wasmtime::Error) -> Outcome {
+pub(crate) fn ended(e: wasmtime::Error) -> Outcome {
     let exit = if let Some(ProcExit(code)) = e.downcast_ref::<ProcExit>() {
         Exit::Status(*code)
     } else if let Some(s) = e.downcast_ref::<Signalled>() {
@@ -777,6 +800,7 @@ fn ended(e: wasmtime::Error) -> Outcome {
     Outcome {
         exit,
         results: Vec::new(),
+        wave_results: None,
     }
 }
 

@@ -901,6 +901,38 @@ async fn udp_session(fam: IpAddressFamily) {
             format!("{r:?}"),
         );
     }
+    // A peer that is gone: the ICMP "port unreachable" answering a datagram
+    // is reported by the next receive at once, not waited through (as in
+    // Wasmtime; before, the receive waited for readability that an error
+    // alone never gives).
+    let gone = UdpSocket::create(fam).unwrap();
+    ok("udp bind soon-gone", gone.bind(loopback(fam, 0)));
+    let Ok(gone_addr) = gone.get_local_address() else {
+        return;
+    };
+    drop(gone);
+    let d = UdpSocket::create(fam).unwrap();
+    ok("udp bind d", d.bind(loopback(fam, 0)));
+    ok("udp connect d to a closed port", d.connect(gone_addr));
+    if let Some(r) = bounded(
+        "udp send to a closed port",
+        d.send(b"anyone?".to_vec(), None),
+    )
+    .await
+    {
+        code("udp send to a closed port", Ok(()), &r);
+    }
+    if let Some(r) = bounded("udp receive after port unreachable", d.receive()).await {
+        check(
+            "udp receive reports the unreachable port",
+            matches!(
+                r,
+                Err(ErrorCode::ConnectionRefused | ErrorCode::RemoteUnreachable)
+            ),
+            "connection-refused or remote-unreachable",
+            format!("{r:?}"),
+        );
+    }
 }
 
 async fn lookup_granted() {
