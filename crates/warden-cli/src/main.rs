@@ -125,7 +125,9 @@ fn sandbox(
         builder = builder.tcp_listener(l);
     }
     if let Some(policy) = &settings.http {
-        builder = builder.http(policy.clone(), &args.http_ca_cert)?;
+        builder = builder
+            .http(policy.clone(), &args.http_ca_cert)?
+            .http_body_buffering(settings.body_buffering.clone());
     }
     Ok(builder)
 }
@@ -144,6 +146,11 @@ fn serve(args: ServeArgs) -> anyhow::Result<i32> {
         addr: args.addr,
         max_body_size: args.max_body_size,
         max_header_size: args.max_header_size,
+        request_headers: args
+            .headers
+            .iter()
+            .map(|h| options::parse_header(h))
+            .collect::<anyhow::Result<_>>()?,
         ..Default::default()
     };
     // -W timeout is per request when serving, as in wasmtime serve.

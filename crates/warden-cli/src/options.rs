@@ -64,6 +64,12 @@ pub struct ServeArgs {
     #[arg(long = "request-timeout", value_name = "DURATION")]
     pub request_timeout: Option<String>,
 
+    /// Set a header field on every request before the guest sees it,
+    /// replacing what the client sent ('NAME: VALUE' or NAME=VALUE; an
+    /// empty value removes the field). Repeatable.
+    #[arg(long = "header", short = 'H', value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
+
     /// Accepted for wasmtime compatibility: Warden never prefixes the
     /// guest's stdout/stderr lines (wasmtime does unless this is given).
     #[arg(long = "no-logging-prefix")]
@@ -216,6 +222,8 @@ pub struct Settings {
     pub config: Option<Vec<(String, String)>>,
     /// The `wasi:keyvalue` store's seed, when `-S keyvalue` links it.
     pub keyvalue: Option<Vec<(String, Vec<u8>)>>,
+    /// How 0.2 outgoing HTTP bodies are buffered.
+    pub body_buffering: warden::http::BodyBuffering,
 }
 
 /// `-S NAME=KEY=VALUE`: the pair.
@@ -237,6 +245,19 @@ fn is_true(v: Option<&str>) -> anyhow::Result<bool> {
         Some("n") | Some("no") | Some("false") => Ok(false),
         Some(o) => bail!("expected y/n, found `{o}`"),
     }
+}
+
+/// `--header 'NAME: VALUE'` (curl's spelling) or `NAME=VALUE`.
+pub fn parse_header(spec: &str) -> anyhow::Result<(http::HeaderName, http::HeaderValue)> {
+    let (name, value) = spec
+        .split_once(':')
+        .or_else(|| spec.split_once('='))
+        .with_context(|| format!("--header `{spec}` is not of the form 'NAME: VALUE'"))?;
+    let name = http::HeaderName::from_bytes(name.trim().as_bytes())
+        .with_context(|| format!("--header `{spec}`: `{}` is not a header name", name.trim()))?;
+    let value = http::HeaderValue::from_str(value.trim())
+        .with_context(|| format!("--header `{spec}`: the value is not a header value"))?;
+    Ok((name, value))
 }
 
 pub fn parse_duration(s: &str) -> anyhow::Result<Duration> {
@@ -344,8 +365,21 @@ impl SandboxArgs {
         let mut initial_cwd = None;
         let (mut config_on, mut config_vars) = (false, Vec::new());
         let (mut keyvalue_on, mut keyvalue_data) = (false, Vec::new());
+        let mut body_buffering = warden::http::BodyBuffering::default();
         for (key, val) in split_options(&self.wasi) {
             match key {
+                "http-outgoing-body-buffer-chunks" => {
+                    body_buffering.chunks = number(key, val)?;
+                    if body_buffering.chunks == 0 {
+                        bail!("-S {key} must be at least 1");
+                    }
+                }
+                "http-outgoing-body-chunk-size" => {
+                    body_buffering.chunk_size = number(key, val)?;
+                    if body_buffering.chunk_size == 0 {
+                        bail!("-S {key} must be at least 1");
+                    }
+                }
                 "config" => config_on = is_true(val)?,
                 "config-var" => config_vars.push(pair(key, val)?),
                 "keyvalue" => keyvalue_on = is_true(val)?,
@@ -465,6 +499,7 @@ impl SandboxArgs {
             initial_cwd,
             config: config_on.then_some(config_vars),
             keyvalue: keyvalue_on.then_some(keyvalue_data),
+            body_buffering,
         })
     }
 }

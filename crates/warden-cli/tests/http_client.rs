@@ -416,3 +416,26 @@ fn https_untrusted_certificate() {
     let out = run_granted("https-untrusted", &s.https_url());
     assert_all_ok(&out, "https-untrusted");
 }
+
+/// `-S http-outgoing-body-chunk-size=N` (Wasmtime's option): `check-write`
+/// on an outgoing body grants N, and a longer write traps; 1 MiB otherwise.
+#[test]
+fn outgoing_body_chunk_size_option() {
+    let out = run(
+        &[
+            "-S",
+            "http,http-outgoing-body-chunk-size=4096,http-outgoing-body-buffer-chunks=2",
+        ],
+        "permit",
+        None,
+    );
+    assert!(out.stdout.contains("permit 4096"), "{}", out.describe());
+    assert_eq!(
+        out.code,
+        Some(134),
+        "a write over the permit traps: {}",
+        out.describe()
+    );
+    let out = run(&["-S", "http"], "permit", None);
+    assert!(out.stdout.contains("permit 1048576"), "{}", out.describe());
+}

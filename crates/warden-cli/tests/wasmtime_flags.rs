@@ -159,6 +159,56 @@ fn serve_options_after_the_component_are_used() {
     );
 }
 
+/// `serve --header 'NAME: VALUE'` sets a field on every request before the
+/// guest sees it, replacing what the client sent; an empty value removes it.
+#[test]
+fn serve_header_sets_request_fields() {
+    use std::io::{Read, Write};
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let proxy = guest_p2("p2-http-proxy");
+    let running = Warden::new()
+        .args([
+            "serve".as_ref(),
+            "--addr".as_ref(),
+            addr.as_ref(),
+            "--header".as_ref(),
+            "X-Api-Key: secret".as_ref(),
+            "-H".as_ref(),
+            "user-agent:".as_ref(),
+            proxy.as_os_str(),
+        ])
+        .timeout(Duration::from_secs(30))
+        .spawn();
+    let end = std::time::Instant::now() + Duration::from_secs(20);
+    while !running.stderr_now().contains("Serving HTTP on") && std::time::Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut body = String::new();
+    if let Ok(mut c) = std::net::TcpStream::connect(&addr) {
+        c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let _ = c.write_all(
+            b"GET /headers HTTP/1.1\r\nhost: x\r\nx-api-key: wrong\r\nuser-agent: test\r\nconnection: close\r\n\r\n",
+        );
+        let _ = c.read_to_string(&mut body);
+    }
+    terminate(running.id());
+    let out = running.finish();
+    assert!(
+        body.contains("x-api-key: secret"),
+        "{body}\n{}",
+        out.describe()
+    );
+    assert!(
+        !body.contains("wrong"),
+        "the client's value is replaced: {body}"
+    );
+    assert!(
+        !body.contains("user-agent"),
+        "an empty value removes the field: {body}"
+    );
+}
+
 #[test]
 fn serve_refuses_instance_reuse() {
     let proxy = guest_p2("p2-http-proxy");
@@ -219,4 +269,36 @@ fn invoke_on_a_component_takes_and_prints_wave() {
     let none = warden(["run", "--invoke", "nope()", f]);
     assert_eq!(none.code, Some(1), "{}", none.describe());
     none.assert_stderr_contains("no function named `nope`");
+}
+
+/// A component whose 0.2 `run` uses a component-model async built-in
+/// (`waitable-set.new`): Wasmtime enables the feature by default and runs
+/// it, so Warden does too; `-S p3=n` still refuses it.
+fn async_builtin_command(status: u32) -> String {
+    format!(
+        r#"(component
+  (core func $wsnew (canon waitable-set.new))
+  (core module $m
+    (import "" "waitable-set.new" (func $ws (result i32)))
+    (func (export "run") (result i32) (drop (call $ws)) (i32.const {status})))
+  (core instance $i (instantiate $m (with "" (instance (export "waitable-set.new" (func $wsnew))))))
+  (func $run (result (result)) (canon lift (core func $i "run")))
+  (instance $r (export "run" (func $run)))
+  (export "wasi:cli/run@0.2.0" (instance $r)))"#
+    )
+}
+
+#[test]
+fn a_0_2_command_using_component_model_async_runs() {
+    let d = tempdir();
+    for (status, code) in [(0, 0), (1, 1)] {
+        let file = d.path().join(format!("async-{status}.wat"));
+        std::fs::write(&file, async_builtin_command(status)).unwrap();
+        let out = warden(["run", file.to_str().unwrap()]);
+        assert_eq!(out.code, Some(code), "{}", out.describe());
+    }
+    let file = d.path().join("async-0.wat");
+    let off = warden(["run", "-S", "p3=n", file.to_str().unwrap()]);
+    assert_eq!(off.code, Some(1), "{}", off.describe());
+    off.assert_stderr_contains("component model async");
 }

@@ -431,10 +431,12 @@ pub struct BodyWriter {
     /// fails then and there (`HTTP-request-body-size`), as in Wasmtime, and
     /// nothing of it is sent.
     content_length: Option<u64>,
+    /// Most bytes one write may carry (`-S http-outgoing-body-chunk-size`).
+    chunk_size: u64,
 }
 
 /// Frames queued between a guest and hyper.
-const QUEUED_FRAMES: usize = 16;
+pub(crate) const QUEUED_FRAMES: usize = 16;
 
 impl BodyWriter {
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<FrameSender>> {
@@ -480,6 +482,9 @@ impl File for BodyWriter {
     }
     fn read(&self, _: &mut [IoSliceMut<'_>]) -> KResult<usize> {
         Err(Errno::Badf)
+    }
+    fn write_permit(&self) -> Option<u64> {
+        Some(self.chunk_size)
     }
     fn write(&self, bufs: &[IoSlice<'_>]) -> KResult<usize> {
         let total: usize = bufs.iter().map(|b| b.len()).sum();
@@ -539,9 +544,10 @@ impl OutgoingBody {
     pub fn new(
         headers: &FieldList,
         deadline: Option<u64>,
+        buffering: &crate::BodyBuffering,
     ) -> std::io::Result<(OutgoingBody, ChannelBody)> {
         let rules = BodyRules::of(headers);
-        let (frames_tx, body) = channel(&rules);
+        let (frames_tx, body) = channel_with(&rules, buffering.chunks);
         Ok((
             OutgoingBody {
                 writer: Arc::new(BodyWriter {
@@ -549,6 +555,7 @@ impl OutgoingBody {
                     count: AtomicU64::new(0),
                     deadline,
                     content_length: rules.content_length,
+                    chunk_size: buffering.chunk_size,
                 }),
                 pending: Arc::new(Pending::default()),
                 stream_given: false,
@@ -619,7 +626,12 @@ impl BodyRules {
 
 /// A bounded channel of frames and the body hyper reads from it.
 pub fn channel(rules: &BodyRules) -> (FrameSender, ChannelBody) {
-    let (frames_tx, frames_rx) = mpsc::channel(QUEUED_FRAMES);
+    channel_with(rules, QUEUED_FRAMES)
+}
+
+/// [`channel`] holding up to `frames` frames before a writer waits.
+pub fn channel_with(rules: &BodyRules, frames: usize) -> (FrameSender, ChannelBody) {
+    let (frames_tx, frames_rx) = mpsc::channel(frames.max(1));
     (
         frames_tx,
         ChannelBody {

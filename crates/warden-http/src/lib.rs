@@ -59,11 +59,35 @@ use warden_p2::WasiP2;
 #[derive(Clone)]
 pub struct WasiHttp {
     pub client: Arc<client::Client>,
+    /// How a 0.2 guest's outgoing bodies are buffered.
+    pub body_buffering: BodyBuffering,
+}
+
+/// Wasmtime's `-S http-outgoing-body-buffer-chunks` and
+/// `-S http-outgoing-body-chunk-size`: how many writes of a 0.2 outgoing
+/// body may wait for the peer before `check-write` grants nothing, and the
+/// most bytes one write may carry.
+#[derive(Clone, Debug)]
+pub struct BodyBuffering {
+    pub chunks: usize,
+    pub chunk_size: u64,
+}
+
+impl Default for BodyBuffering {
+    fn default() -> BodyBuffering {
+        BodyBuffering {
+            chunks: body::QUEUED_FRAMES,
+            chunk_size: 1 << 20,
+        }
+    }
 }
 
 impl WasiHttp {
     pub fn new(client: Arc<client::Client>) -> WasiHttp {
-        WasiHttp { client }
+        WasiHttp {
+            client,
+            body_buffering: BodyBuffering::default(),
+        }
     }
 }
 

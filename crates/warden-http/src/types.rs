@@ -188,7 +188,8 @@ impl HostOutgoingRequest for HttpView<'_> {
             return Ok(Err(()));
         }
         req.body_given = true;
-        let (body, host) = OutgoingBody::new(&req.headers, self.wasi.deadline)?;
+        let (body, host) =
+            OutgoingBody::new(&req.headers, self.wasi.deadline, &self.http.body_buffering)?;
         req.body = Some(host);
         Ok(Ok(self.wasi.table.push(body)?))
     }
@@ -423,7 +424,8 @@ impl HostOutgoingResponse for HttpView<'_> {
             return Ok(Err(()));
         }
         resp.body_given = true;
-        let (body, host) = OutgoingBody::new(&resp.headers, self.wasi.deadline)?;
+        let (body, host) =
+            OutgoingBody::new(&resp.headers, self.wasi.deadline, &self.http.body_buffering)?;
         resp.body = Some(host);
         Ok(Ok(self.wasi.table.push(body)?))
     }

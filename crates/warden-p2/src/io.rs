@@ -49,6 +49,18 @@ pub enum OutputStream {
 }
 
 impl OutputStream {
+    /// What `check-write` grants at most: the file's own permit (an HTTP
+    /// body's chunk size), else one chunk.
+    fn permit(&self) -> u64 {
+        match self {
+            OutputStream::Stream { file, .. } | OutputStream::Append(file) => {
+                file.write_permit().unwrap_or(CHUNK)
+            }
+            OutputStream::File { file, .. } => file.write_permit().unwrap_or(CHUNK),
+            OutputStream::Closed => CHUNK,
+        }
+    }
+
     pub fn stream(file: Arc<dyn File>) -> OutputStream {
         OutputStream::Stream {
             file,
@@ -549,17 +561,19 @@ impl streams::HostOutputStream for WasiP2 {
         s: Resource<OutputStream>,
     ) -> wasmtime::Result<Result<u64, streams::StreamError>> {
         // What a non-blocking descriptor did not take yet must go first.
+        let permit = self.table.get(&s)?.permit();
         Ok(self
             .flush_stream(&s, false)?
-            .map(|empty| if empty { CHUNK } else { 0 }))
+            .map(|empty| if empty { permit } else { 0 }))
     }
     fn write(
         &mut self,
         s: Resource<OutputStream>,
         contents: Vec<u8>,
     ) -> wasmtime::Result<Result<(), streams::StreamError>> {
-        if contents.len() as u64 > CHUNK {
-            wasmtime::bail!("wasi:io/streams.output-stream.write of {} bytes exceeds the check-write permit of {CHUNK}", contents.len());
+        let permit = self.table.get(&s)?.permit();
+        if contents.len() as u64 > permit {
+            wasmtime::bail!("wasi:io/streams.output-stream.write of {} bytes exceeds the check-write permit of {permit}", contents.len());
         }
         self.write_stream(&s, &contents, false)
     }

@@ -63,6 +63,9 @@ pub struct Sandbox {
     pub(crate) engine: Engine,
     /// The engine's settings, to make the WASI 0.3 engine from.
     config: Config,
+    /// Whether the engine has component-model async (a WASI 0.3 component,
+    /// or a 0.2 command built with async features).
+    concurrent: bool,
     /// Whether WASI 0.3 components may run (`-S p3`, on by default).
     wasi_p3: bool,
 }
@@ -263,6 +266,16 @@ impl SandboxBuilder {
         Ok(self)
     }
 
+    /// How 0.2 outgoing HTTP bodies are buffered (Wasmtime's
+    /// `-S http-outgoing-body-buffer-chunks`/`-chunk-size`); applies once
+    /// `http` has linked wasi:http.
+    pub fn http_body_buffering(mut self, buffering: warden_http::BodyBuffering) -> Self {
+        if let Some(h) = &mut self.http {
+            h.body_buffering = buffering;
+        }
+        self
+    }
+
     /// Prepares the engine for `Sandbox::serve`: many short instances, each
     /// with its own wall-time limit.
     /// Whether WASI 0.3 components (component-model async) may run; on by
@@ -368,6 +381,7 @@ impl SandboxBuilder {
             limits: self.limits,
             engine,
             config,
+            concurrent: false,
             wasi_p3: self.wasi_p3,
         })
     }
@@ -424,8 +438,14 @@ impl Sandbox {
             if !self.wasi_p3 {
                 bail!("this is a WASI 0.3 command (it exports `wasi:cli/run@0.3`), and WASI 0.3 is turned off here (-S p3=n or -W component-model-async=n)");
             }
-            self.engine = Engine::new(self.config.clone().concurrency_support(true))?;
+            self.use_concurrent_engine()?;
         }
+        Ok(())
+    }
+
+    fn use_concurrent_engine(&mut self) -> anyhow::Result<()> {
+        self.engine = Engine::new(self.config.clone().concurrency_support(true))?;
+        self.concurrent = true;
         Ok(())
     }
 }
@@ -470,7 +490,22 @@ impl Sandbox {
             if !looks_binary && std::str::from_utf8(bytes).is_err() {
                 bail!("not a WebAssembly file: it is neither the binary format (no `\\0asm` header) nor text");
             }
-            match compile_cached(&self.engine, bytes, self.cache_dir.as_deref()) {
+            let compiled = match compile_cached(&self.engine, bytes, self.cache_dir.as_deref()) {
+                // A component that uses component-model async features
+                // behind a 0.2 `run` (Wasmtime enables them by default):
+                // compile it again on the engine that has them.
+                Err(e)
+                    if !self.concurrent
+                        && self.wasi_p3
+                        && format!("{e:#}")
+                            .contains("requires the component model async feature") =>
+                {
+                    self.use_concurrent_engine()?;
+                    compile_cached(&self.engine, bytes, self.cache_dir.as_deref())
+                }
+                other => other,
+            };
+            match compiled {
                 Ok(c) => c,
                 Err(e) if !looks_binary => {
                     let cause = e.root_cause().to_string();
@@ -633,6 +668,11 @@ impl Sandbox {
             .into_iter()
             .find(|name| name.starts_with("wasi:cli/run@0.2."))
             .context("the component exports no `wasi:cli/run` interface (WASI 0.2), so it is not a command")?;
+        if self.concurrent {
+            // Async exports or built-ins: called the concurrent way, as a
+            // 0.3 command's run is.
+            return self.run_component_p3(linker, component, &run_export);
+        }
         let mut store = new_store(&self.engine, &self.limits, self.kernel, self.http)?;
         let instance = match linker.instantiate(&mut store, &component) {
             Ok(i) => i,

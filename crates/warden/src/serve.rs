@@ -51,6 +51,10 @@ pub struct ServeOptions {
     pub request_timeout: Duration,
     /// How long a graceful shutdown waits for requests in flight.
     pub shutdown_grace: Duration,
+    /// Header fields set on every request before the guest sees it
+    /// (`--header 'NAME: VALUE'`): each replaces any field of that name the
+    /// client sent; an empty value removes the field.
+    pub request_headers: Vec<(http::HeaderName, http::HeaderValue)>,
 }
 
 impl Default for ServeOptions {
@@ -61,6 +65,7 @@ impl Default for ServeOptions {
             max_header_size: 64 << 10,
             request_timeout: Duration::from_secs(60),
             shutdown_grace: Duration::from_secs(30),
+            request_headers: Vec::new(),
         }
     }
 }
@@ -281,6 +286,13 @@ async fn handle(
 ) -> http::Response<ResponseBody> {
     let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
     let start = Instant::now();
+    let mut req = req;
+    for (name, value) in &shared.options.request_headers {
+        req.headers_mut().remove(name);
+        if !value.is_empty() {
+            req.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
     let (method, path) = (req.method().clone(), req.uri().path().to_owned());
     let response = respond(&shared, req, id).await;
     let line = AccessLog {

@@ -21,7 +21,9 @@ use crate::check::{check, eq, eqs, fail};
 use crate::fields::{assert_immutable, get};
 use crate::net::*;
 use wasip2::http::outgoing_handler;
-use wasip2::http::types::{ErrorCode, Fields, IncomingResponse, Method, OutgoingBody, Scheme};
+use wasip2::http::types::{
+    ErrorCode, Fields, IncomingResponse, Method, OutgoingBody, OutgoingRequest, Scheme,
+};
 
 fn code_name(c: &ErrorCode) -> String {
     format!("{c:?}")
@@ -970,4 +972,16 @@ pub fn https_untrusted_scenario(t: &Target) {
         ErrorCode::TlsCertificateError,
         10 * SEC,
     );
+}
+
+/// `permit`: prints what `check-write` grants on an outgoing body's stream
+/// (`-S http-outgoing-body-chunk-size` sets it), and that a write of one
+/// byte more than that traps (the test sees the trap).
+pub fn permit_scenario() {
+    let req = OutgoingRequest::new(Fields::new());
+    let body = req.body().expect("body");
+    let out = body_stream(&body);
+    let permit = out.check_write().expect("check-write");
+    println!("permit {permit}");
+    let _ = out.write(&vec![0u8; permit as usize + 1]);
 }

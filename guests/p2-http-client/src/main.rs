@@ -45,6 +45,7 @@ fn main() {
         "trailers-undeclared" => client::undeclared_scenario(&target()),
         "trailers-repeated" => client::repeated_scenario(&target()),
         "length" => client::length_scenario(&target()),
+        "permit" => client::permit_scenario(),
         "large" => client::large_scenario(&target()),
         "denied" => client::denied_scenario(&target()),
         "refused" => client::refused_scenario(&target()),

@@ -88,6 +88,11 @@ pub trait File: Send + Sync + 'static {
     fn host_fd(&self) -> Option<BorrowedFd<'_>> {
         None
     }
+    /// Most bytes one write to a stream over this file may carry (what
+    /// `check-write` grants); `None`: the layer's own default.
+    fn write_permit(&self) -> Option<u64> {
+        None
+    }
     /// Bytes that a read would return now without blocking, if known.
     fn readable_bytes(&self) -> Result<u64> {
         let st = self.stat()?;
