@@ -91,7 +91,7 @@ def run_runner(tree: Path, suites, adapter: Path, out_json: Path, env) -> dict:
     )
     cmd = [sys.executable, "-c", boot, "--disable-colors", "-t", *map(str, suites),
            "-r", str(adapter), "--json-output-location", str(out_json)]
-    env = dict(env, PYTHONPATH=str(tree / "test-runner"))
+    env = dict(env, PYTHONPATH=os.pathsep.join([str(tree / "test-runner"), str(HERE)]))
     log = subprocess.run(cmd, env=env, cwd=tree, capture_output=True, text=True)
     sys.stdout.write(log.stdout)
     sys.stderr.write(log.stderr)
@@ -115,8 +115,9 @@ def main() -> int:
             adapter = HERE / "adapter.py"
             env["WARDEN"] = opts.runtime or str(ROOT / "target/release/warden")
         elif opts.adapter == "wasmtime":
-            adapter = tree / "adapters/wasmtime.py"
+            adapter = HERE / "wasmtime_adapter.py"
             env["WASMTIME"] = opts.runtime or "wasmtime"
+            env["WTS_TREE"] = str(tree)
         else:
             adapter = Path(opts.adapter).resolve()
         suites = [tree / s for s in SUITES]

@@ -114,6 +114,9 @@ fn sandbox(
                         .with_context(|| format!("cannot copy `{}` into memory", h.display()))?,
                     None => warden::MemoryFs::new(),
                 };
+                if let Some(q) = dir.quota {
+                    fs.set_quota(q);
+                }
                 builder.preopen_memory(&fs, &dir.guest, dir.read_only)
             }
             (None, false) => unreachable!("a host directory always has a host path"),

@@ -140,8 +140,8 @@ pub struct SandboxArgs {
     #[arg(long = "dir", value_name = "HOST[::GUEST][::ro]")]
     pub dirs: Vec<String>,
 
-    /// Grant an in-memory directory: [HOST::]GUEST[::ro]. With HOST it starts as a copy of it; writes never reach the host.
-    #[arg(long = "mem-dir", value_name = "[HOST::]GUEST[::ro]")]
+    /// Grant an in-memory directory: [HOST::]GUEST[::ro][::size=BYTES]. With HOST it starts as a copy of it; writes never reach the host; it holds at most BYTES of file data (default 256M).
+    #[arg(long = "mem-dir", value_name = "[HOST::]GUEST[::ro][::size=BYTES]")]
     pub mem_dirs: Vec<String>,
 
     /// Set NAME=VAL in the guest's environment, or pass NAME through from the host.
@@ -201,6 +201,22 @@ pub struct DirGrant {
     pub guest: String,
     pub read_only: bool,
     pub memory: bool,
+    /// Most bytes of file data an in-memory directory may hold (`::size=`).
+    pub quota: Option<u64>,
+}
+
+/// A byte count: `65536`, `64K`, `64M`, `1G` (powers of 1024).
+pub fn parse_bytes(s: &str) -> anyhow::Result<u64> {
+    let (num, mult) = match s.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&s[..i], 1u64 << 10),
+        Some((i, 'm' | 'M')) => (&s[..i], 1 << 20),
+        Some((i, 'g' | 'G')) => (&s[..i], 1 << 30),
+        _ => (s, 1),
+    };
+    num.parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .with_context(|| format!("`{s}` is not a byte count (e.g. 65536, 64K, 64M, 1G)"))
 }
 
 /// Everything the options say, checked.
@@ -282,8 +298,19 @@ pub fn parse_duration(s: &str) -> anyhow::Result<Duration> {
 
 fn parse_dir(spec: &str, memory: bool) -> anyhow::Result<DirGrant> {
     let mut parts: Vec<&str> = spec.split("::").collect();
-    let read_only = parts.len() > 1 && parts.last() == Some(&"ro");
-    if read_only {
+    let mut read_only = false;
+    let mut quota = None;
+    while parts.len() > 1 {
+        match *parts.last().expect("more than one part") {
+            "ro" => read_only = true,
+            p if p.starts_with("size=") => {
+                if !memory {
+                    bail!("`{spec}`: size= applies to --mem-dir (an in-memory directory)");
+                }
+                quota = Some(parse_bytes(&p["size=".len()..])?);
+            }
+            _ => break,
+        }
         parts.pop();
     }
     let (host, guest) = match (parts.as_slice(), memory) {
@@ -307,6 +334,7 @@ fn parse_dir(spec: &str, memory: bool) -> anyhow::Result<DirGrant> {
         guest,
         read_only,
         memory,
+        quota,
     })
 }
 
@@ -530,6 +558,12 @@ mod tests {
         assert_eq!((d.guest.as_str(), d.read_only), ("/x", false));
         let d = parse_dir("/tmp", true).unwrap();
         assert!(d.host.is_none());
+        let d = parse_dir("/m::size=64M", true).unwrap();
+        assert_eq!((d.guest.as_str(), d.quota), ("/m", Some(64 << 20)));
+        let d = parse_dir("seed::/m::ro::size=1K", true).unwrap();
+        assert_eq!((d.read_only, d.quota), (true, Some(1024)));
+        assert!(parse_dir("a::/b::size=1M", false).is_err());
+        assert!(parse_bytes("12X").is_err());
         assert!(parse_dir("a::b::c::d", false).is_err());
     }
 

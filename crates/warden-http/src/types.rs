@@ -189,7 +189,7 @@ impl HostOutgoingRequest for HttpView<'_> {
         }
         req.body_given = true;
         let (body, host) =
-            OutgoingBody::new(&req.headers, self.wasi.deadline, &self.http.body_buffering)?;
+            OutgoingBody::new(&req.headers, self.wasi.kernel.deadline, &self.http.body_buffering)?;
         req.body = Some(host);
         Ok(Ok(self.wasi.table.push(body)?))
     }
@@ -425,7 +425,7 @@ impl HostOutgoingResponse for HttpView<'_> {
         }
         resp.body_given = true;
         let (body, host) =
-            OutgoingBody::new(&resp.headers, self.wasi.deadline, &self.http.body_buffering)?;
+            OutgoingBody::new(&resp.headers, self.wasi.kernel.deadline, &self.http.body_buffering)?;
         resp.body = Some(host);
         Ok(Ok(self.wasi.table.push(body)?))
     }

@@ -41,6 +41,11 @@ pub struct Kernel {
     pub network: net::NetworkPolicy,
     /// Random bytes per call, and the instance's insecure seed.
     pub random: random::Random,
+    /// The guest's time limit, in monotonic nanoseconds (`-W timeout`, a
+    /// served request's deadline): a call waiting in the host past it ends
+    /// the guest ([`poll::wait_within`]), which the engine's epoch check
+    /// cannot do while the guest is inside a host call.
+    pub deadline: Option<u64>,
     /// What `get-initial-cwd` answers (`-S cwd`); none by default, and
     /// then relative paths resolve against the first preopen as libc does.
     pub initial_cwd: Option<String>,

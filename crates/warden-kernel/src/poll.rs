@@ -22,6 +22,51 @@ pub struct Readiness {
     pub invalid: bool,
 }
 
+/// The trap of a guest whose time limit (`-W timeout`, a served request's
+/// deadline) passed while it waited in a host call; every version's waits
+/// end here ([`wait_within`]).
+#[derive(Debug, thiserror::Error)]
+#[error("the guest's time limit passed while it waited in a host call (-W timeout)")]
+pub struct DeadlineExceeded;
+
+/// Why [`wait_within`] returned without readiness.
+#[derive(Debug)]
+pub enum WaitError {
+    Errno(Errno),
+    /// The guest's time limit passed.
+    TimeLimit,
+}
+
+impl From<Errno> for WaitError {
+    fn from(e: Errno) -> WaitError {
+        WaitError::Errno(e)
+    }
+}
+
+/// [`wait`], bounded by the guest's time limit `limit` (monotonic ns):
+/// past it, `TimeLimit`, whatever `deadline` the call itself had. Every
+/// ABI layer's blocking wait goes through here, so `-W timeout` ends a
+/// guest wherever it waits.
+pub fn wait_within(
+    interests: &[Interest<'_>],
+    deadline: Option<u64>,
+    limit: Option<u64>,
+) -> std::result::Result<Vec<Readiness>, WaitError> {
+    let Some(limit) = limit else {
+        return Ok(wait(interests, deadline)?);
+    };
+    if Clock::Monotonic.now() >= limit && deadline != Some(0) {
+        return Err(WaitError::TimeLimit);
+    }
+    let bounded = Some(deadline.map_or(limit, |d| d.min(limit)));
+    let seen = wait(interests, bounded)?;
+    let anything = seen.iter().any(|r| r.ready);
+    if !anything && deadline.is_none_or(|d| d > limit) && Clock::Monotonic.now() >= limit {
+        return Err(WaitError::TimeLimit);
+    }
+    Ok(seen)
+}
+
 /// Waits until one of `interests` is ready or the monotonic clock passes
 /// `deadline` (nanoseconds; `None` waits for ever). Returns each
 /// descriptor's readiness; all false means the deadline passed. With no

@@ -186,7 +186,7 @@ pub fn fd_pread(
     cx.mem.slice(nread_ptr, 4)?;
     let n = cx
         .mem
-        .read_into(&iovs, |bufs| f.pread(bufs, offset), |n| *n)?;
+        .read_into(&iovs, |bufs| f.pread(bufs, offset))?;
     Ok(cx.mem.write_u32(nread_ptr, n as u32)?)
 }
 
@@ -226,9 +226,28 @@ pub fn fd_pwrite(
     Ok(cx.mem.write_u32(nwritten_ptr, n as u32)?)
 }
 
+/// Under a time limit, a read from a stream (stdin, a pipe) first waits
+/// where the limit can end it, not in a read(2) that might never return.
+fn wait_readable(f: &Arc<dyn warden_kernel::fs::File>, limit: Option<u64>) -> HostResult {
+    if limit.is_none() || f.filetype() == warden_kernel::types::FileType::RegularFile {
+        return Ok(());
+    }
+    if let Some(fd) = f.host_fd() {
+        warden_kernel::poll::wait_within(
+            &[warden_kernel::poll::Interest { fd, read: true }],
+            None,
+            limit,
+        )?;
+    }
+    Ok(())
+}
+
 pub fn fd_read(cx: &mut Cx<'_>, fd: u32, iovs: u32, iovs_len: u32, nread_ptr: u32) -> HostResult {
     let stream = cx.kernel.fds.get(fd)?.stream(Rights::FD_READ)?;
     cx.mem.slice(nread_ptr, 4)?;
+    if let Stream::File(f) = &stream {
+        wait_readable(f, cx.kernel.deadline)?;
+    }
     if iovs_len == 1 {
         // The common case (one buffer): read straight into it.
         let buf = cx.mem.single_iov_mut(iovs)?;
@@ -240,10 +259,10 @@ pub fn fd_read(cx: &mut Cx<'_>, fd: u32, iovs: u32, iovs_len: u32, nread_ptr: u3
     }
     let iovs = cx.mem.iovs(iovs, iovs_len)?;
     let n = match stream {
-        Stream::File(f) => cx.mem.read_into(&iovs, |bufs| f.read(bufs), |n| *n)?,
+        Stream::File(f) => cx.mem.read_into(&iovs, |bufs| f.read(bufs))?,
         Stream::Socket(s) => {
             cx.mem
-                .read_into(&iovs, |bufs| s.recv(bufs, false, false), |r| r.len)?
+                .read_into(&iovs, |bufs| s.recv(bufs, false, false))?
                 .len
         }
     };

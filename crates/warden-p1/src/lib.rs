@@ -50,6 +50,18 @@ impl From<Errno> for Fail {
     }
 }
 
+/// A wait that the guest's time limit ended is a trap naming it.
+impl From<warden_kernel::poll::WaitError> for Fail {
+    fn from(e: warden_kernel::poll::WaitError) -> Fail {
+        match e {
+            warden_kernel::poll::WaitError::Errno(e) => Fail::Errno(e),
+            warden_kernel::poll::WaitError::TimeLimit => {
+                Fail::Trap(wasmtime::Error::new(warden_kernel::poll::DeadlineExceeded))
+            }
+        }
+    }
+}
+
 /// The result of a host function's implementation.
 pub type HostResult = Result<(), Fail>;
 

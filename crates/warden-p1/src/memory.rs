@@ -159,43 +159,30 @@ impl GuestMemory<'_> {
         ))
     }
 
-    /// Runs a scatter read `read` into the buffers of `iovs`: straight into
-    /// guest memory, or through one bounce buffer when the iovecs overlap.
-    /// `len` tells how many bytes a result put in.
+    /// Runs a scatter read `read` into the buffers of `iovs`, straight into
+    /// guest memory. Overlapping iovecs (legal, but pointless) read into the
+    /// first non-empty one alone: a short read, as `readv` may return, and
+    /// nothing is lost (the rest stays unread). The host never holds more
+    /// than the guest's own buffers: a bounce buffer of the iovecs' summed
+    /// lengths once let a guest with 32 MiB make the host allocate 16 TB.
     pub fn read_into<R>(
         &mut self,
         iovs: &[Iov],
         read: impl FnOnce(&mut [IoSliceMut<'_>]) -> Result<R>,
-        len: impl Fn(&R) -> usize,
     ) -> Result<R> {
-        if let Some(mut bufs) = self.io_slices_mut(iovs)? {
-            return read(&mut bufs);
-        }
-        let mut bounce = vec![0u8; iovs_len(iovs)];
-        let r = read(&mut [IoSliceMut::new(&mut bounce)])?;
-        self.scatter(iovs, &bounce[..len(&r)])?;
-        Ok(r)
-    }
-
-    /// Copies `data` into the buffers of `iovs` in order (the bounce path).
-    pub fn scatter(&mut self, iovs: &[Iov], mut data: &[u8]) -> Result<()> {
-        for &(p, l) in iovs {
-            let n = (l as usize).min(data.len());
-            self.write(p, &data[..n])?;
-            data = &data[n..];
-        }
-        Ok(())
+        let first: SmallVec<[Iov; 1]> = iovs.iter().copied().filter(|&(_, l)| l != 0).take(1).collect();
+        let disjoint = self.io_slices_mut(iovs)?.is_some();
+        let iovs = if disjoint { iovs } else { &first[..] };
+        let mut bufs = self
+            .io_slices_mut(iovs)?
+            .expect("one iovec, or disjoint ones");
+        read(&mut bufs)
     }
 
     /// A guest string as bytes.
     pub fn bytes(&self, ptr: u32, len: u32) -> Result<&[u8]> {
         self.slice(ptr, len)
     }
-}
-
-/// Total length of `iovs`.
-pub fn iovs_len(iovs: &[Iov]) -> usize {
-    iovs.iter().map(|&(_, l)| l as usize).sum()
 }
 
 #[cfg(test)]

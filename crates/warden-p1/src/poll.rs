@@ -10,7 +10,7 @@ use crate::{Cx, HostResult};
 use rustix::event::PollFlags;
 use std::os::fd::BorrowedFd;
 use warden_kernel::clock::Clock;
-use warden_kernel::poll::{wait, Interest};
+use warden_kernel::poll::{wait_within, Interest};
 use warden_kernel::types::{FileType, Rights};
 use warden_kernel::{Errno, Object};
 
@@ -60,6 +60,7 @@ pub fn poll_oneoff(
         .map(|i| cx.abi.read_subscription(&cx.mem, subscriptions + i * size))
         .collect::<Result<Vec<_>, _>>()?;
 
+    let limit = cx.kernel.deadline;
     let now = Clock::Monotonic.now();
     let mut ready: Vec<Event> = Vec::new();
     let mut waiting = Vec::with_capacity(subs.len());
@@ -154,7 +155,9 @@ pub fn poll_oneoff(
             .min();
         // Something is ready already: only look, do not wait.
         let deadline = if ready.is_empty() { nearest } else { Some(0) };
-        let seen = wait(&interests, deadline)?;
+        // The guest's time limit ends the wait too (a trap), wherever the
+        // clocks it waits for are.
+        let seen = wait_within(&interests, deadline, limit)?;
         let now = Clock::Monotonic.now();
         for (sub, w) in subs.iter().zip(&mut waiting) {
             match *w {

@@ -46,7 +46,7 @@ pub fn sock_recv(
     let (peek, wait_all) = (ri_flags & PEEK != 0, ri_flags & WAITALL != 0);
     let received = cx
         .mem
-        .read_into(&iovs, |bufs| sock.recv(bufs, peek, wait_all), |r| r.len)?;
+        .read_into(&iovs, |bufs| sock.recv(bufs, peek, wait_all))?;
     cx.mem.write_u32(ro_datalen_ptr, received.len as u32)?;
     Ok(cx.mem.write_u16(ro_flags_ptr, received.truncated as u16)?)
 }

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use warden_kernel::clock::Clock;
 use warden_kernel::fs::File;
-use warden_kernel::poll::{wait, Interest};
+use warden_kernel::poll::{wait, wait_within, Interest, WaitError};
 use warden_kernel::types::FileType;
 use warden_kernel::Errno;
 use wasmtime::component::Resource;
@@ -235,8 +235,10 @@ fn flush_in_background(file: Arc<dyn File>, pending: Arc<Pending>) {
 /// [`DeadlineExceeded`](crate::DeadlineExceeded) once `deadline` passes.
 fn wait_ready(f: &Arc<dyn File>, read: bool, deadline: Option<u64>) -> wasmtime::Result<()> {
     if let Some(fd) = f.host_fd() {
-        if !wait(&[Interest { fd, read }], deadline)?[0].ready {
-            return Err(crate::DeadlineExceeded.into());
+        match wait_within(&[Interest { fd, read }], None, deadline) {
+            Ok(_) => {}
+            Err(WaitError::TimeLimit) => return Err(crate::DeadlineExceeded.into()),
+            Err(WaitError::Errno(e)) => return Err(e.into()),
         }
     }
     Ok(())
@@ -303,7 +305,7 @@ impl WasiP2 {
         block: bool,
     ) -> wasmtime::Result<Result<Vec<u8>, streams::StreamError>> {
         let len = len.min(CHUNK) as usize;
-        let deadline = self.deadline;
+        let deadline = self.kernel.deadline;
         let stream = self.table.get_mut(s)?;
         let mut buf = vec![0u8; len];
         let r = match stream {
@@ -485,17 +487,14 @@ impl poll::Host for WasiP2 {
                 .filter_map(|(f, read)| f.host_fd().map(|fd| Interest { fd, read: *read }))
                 .collect();
             let deadline = if ready.is_empty() { deadline } else { Some(0) };
-            // The guest's own time limit bounds every wait.
-            let limit = self.deadline;
-            let deadline = match (deadline, limit) {
-                (Some(d), Some(l)) => Some(d.min(l)),
-                (d, l) => d.or(l),
-            };
-            if limit.is_some_and(|l| ready.is_empty() && Clock::Monotonic.now() >= l) {
-                return Err(crate::DeadlineExceeded.into());
-            }
-            if !interests.is_empty() || !ready.is_empty() || deadline.is_some() {
-                let seen = wait(&interests, deadline)?;
+            // The guest's own time limit bounds every wait (in the kernel).
+            let limit = self.kernel.deadline;
+            if !interests.is_empty() || !ready.is_empty() || deadline.is_some() || limit.is_some() {
+                let seen = match wait_within(&interests, deadline, limit) {
+                    Ok(seen) => seen,
+                    Err(WaitError::TimeLimit) => return Err(crate::DeadlineExceeded.into()),
+                    Err(WaitError::Errno(e)) => return Err(e.into()),
+                };
                 for (k, r) in seen.iter().enumerate() {
                     if r.ready {
                         ready.push(owners[k]);

@@ -44,11 +44,6 @@ use wasmtime::component::ResourceTable;
 pub struct WasiP2 {
     pub kernel: Kernel,
     pub table: ResourceTable,
-    /// Monotonic time (ns) after which a call waiting in the host (poll, a
-    /// blocking read) stops and traps with [`DeadlineExceeded`]: the run's
-    /// or request's wall-time limit, which the engine's epoch check cannot
-    /// enforce while the guest is inside a host call.
-    pub deadline: Option<u64>,
 }
 
 impl WasiP2 {
@@ -56,16 +51,11 @@ impl WasiP2 {
         WasiP2 {
             kernel,
             table: ResourceTable::new(),
-            deadline: None,
         }
     }
 }
 
-/// The trap of a guest whose time limit passed while it waited in a host
-/// call.
-#[derive(Debug, thiserror::Error)]
-#[error("the guest's time limit passed while it waited in a host call")]
-pub struct DeadlineExceeded;
+pub use warden_kernel::poll::DeadlineExceeded;
 
 /// Adds every WASI 0.2 interface of the `wasi:cli/command` world to
 /// `linker`, for a store whose data is `T`.

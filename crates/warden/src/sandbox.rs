@@ -597,7 +597,7 @@ fn new_store(
     let mut store = new_store_untimed(engine, limits, kernel, http)?;
     if let Some(t) = limits.timeout {
         // Host calls that wait (poll, blocking reads) stop at the limit too.
-        store.data_mut().wasi.deadline = Some(deadline_after(t));
+        store.data_mut().wasi.kernel.deadline = Some(deadline_after(t));
         // Interrupts the guest at the next epoch check once `t` has passed.
         store.set_epoch_deadline(1);
         let engine = engine.clone();

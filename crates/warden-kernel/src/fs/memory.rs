@@ -54,9 +54,33 @@ struct Tree {
     dev: u64,
     next_ino: Ino,
     inodes: BTreeMap<Ino, Inode>,
+    /// Bytes of file data held, and the most the guest may make it hold:
+    /// growing past it is `nospc`, so a guest cannot make the host allocate
+    /// without bound (`set_size(1 << 40)` once aborted the host).
+    used: u64,
+    quota: u64,
 }
 
+/// The data quota of an in-memory filesystem unless set
+/// (`--mem-dir GUEST::size=BYTES`).
+pub const DEFAULT_QUOTA: u64 = 256 << 20;
+
 impl Tree {
+    /// Accounts a file growing (or shrinking) from `old` to `new` bytes:
+    /// `nospc` past the quota, before anything is allocated.
+    fn resize_accounted(&mut self, old: u64, new: u64) -> Result<()> {
+        if new > old {
+            let grown = self.used.saturating_add(new - old);
+            if grown > self.quota {
+                return Err(Errno::Nospc);
+            }
+            self.used = grown;
+        } else {
+            self.used -= old - new;
+        }
+        Ok(())
+    }
+
     fn node(&self, ino: Ino) -> &Inode {
         self.inodes.get(&ino).expect("a live inode is in the table")
     }
@@ -137,7 +161,13 @@ impl Tree {
     fn maybe_free(&mut self, ino: Ino) {
         let n = self.node(ino);
         if n.handles == 0 && n.nlink == 0 {
-            self.inodes.remove(&ino);
+            if let Some(Inode {
+                content: Content::File(d),
+                ..
+            }) = self.inodes.remove(&ino)
+            {
+                self.used -= d.len() as u64;
+            }
         }
     }
 
@@ -312,6 +342,8 @@ impl MemoryFs {
             dev,
             next_ino: 1,
             inodes: BTreeMap::new(),
+            used: 0,
+            quota: DEFAULT_QUOTA,
         };
         let root = tree.alloc(Content::Dir {
             entries: BTreeMap::new(),
@@ -337,6 +369,17 @@ impl MemoryFs {
     /// A filesystem holding a copy of the host directory `path` (files,
     /// directories and symlinks, with their times). Nothing written to it
     /// reaches the host.
+    /// Sets how many bytes of file data the filesystem may hold (what is
+    /// held already stays).
+    pub fn set_quota(&self, bytes: u64) {
+        self.lock().quota = bytes;
+    }
+
+    /// Bytes of file data held now.
+    pub fn used(&self) -> u64 {
+        self.lock().used
+    }
+
     pub fn copy_of_host_dir(path: &Path) -> std::io::Result<MemoryFs> {
         let fs = MemoryFs::new();
         {
@@ -366,7 +409,13 @@ fn copy_in(tree: &mut Tree, dir: Ino, path: &Path) -> std::io::Result<()> {
             copy_in(tree, ino, &entry.path())?;
             ino
         } else if meta.is_file() {
-            tree.alloc(Content::File(std::fs::read(entry.path())?))
+            {
+                // The host's own files, chosen by the user: counted, never
+                // refused (the quota bounds what the guest adds).
+                let data = std::fs::read(entry.path())?;
+                tree.used += data.len() as u64;
+                tree.alloc(Content::File(data))
+            }
         } else {
             continue;
         };
@@ -459,7 +508,9 @@ impl Dir for MemoryDir {
                     return Err(Errno::Notdir);
                 }
                 if opts.truncate && !data.is_empty() {
+                    let old = data.len() as u64;
                     data.clear();
+                    tree.used -= old;
                     let now = realtime_ns();
                     let n = tree.node_mut(ino);
                     n.mtim = now;
@@ -783,19 +834,22 @@ impl MemoryFile {
         }
         let total: u64 = bufs.iter().map(|b| b.len() as u64).sum();
         let mut tree = self.fs.lock();
-        let n = tree.node_mut(self.ino);
-        let Content::File(data) = &mut n.content else {
+        let Content::File(data) = &tree.node(self.ino).content else {
             return Err(Errno::Isdir);
         };
-        let at = if append {
-            data.len() as u64
-        } else {
-            offset.unwrap_or(0)
-        };
+        let old = data.len() as u64;
+        let at = if append { old } else { offset.unwrap_or(0) };
         let end = at.checked_add(total).ok_or(Errno::Fbig)?;
         if end > MAX_FILE_SIZE {
             return Err(Errno::Fbig);
         }
+        if end > old {
+            tree.resize_accounted(old, end)?;
+        }
+        let n = tree.node_mut(self.ino);
+        let Content::File(data) = &mut n.content else {
+            return Err(Errno::Isdir);
+        };
         let (at, end) = (at as usize, end as usize);
         if data.len() < end {
             data.resize(end, 0);
@@ -809,6 +863,27 @@ impl MemoryFile {
         n.mtim = now;
         n.ctim = now;
         Ok((total as usize, end as u64))
+    }
+
+    /// Sets the file's size to `size` (`grow_only`: only if that is
+    /// larger), accounted against the quota.
+    fn resize_locked(&self, tree: &mut Tree, size: u64, grow_only: bool) -> Result<()> {
+        let old = match &tree.node(self.ino).content {
+            Content::File(d) => d.len() as u64,
+            _ => return Err(Errno::Isdir),
+        };
+        if grow_only && size <= old {
+            return Ok(());
+        }
+        tree.resize_accounted(old, size)?;
+        let n = tree.node_mut(self.ino);
+        if let Content::File(d) = &mut n.content {
+            d.resize(size as usize, 0);
+        }
+        let now = realtime_ns();
+        n.mtim = now;
+        n.ctim = now;
+        Ok(())
     }
 
     fn len(&self) -> u64 {
@@ -874,14 +949,7 @@ impl File for MemoryFile {
             return Err(Errno::Fbig);
         }
         let mut tree = self.fs.lock();
-        let n = tree.node_mut(self.ino);
-        if let Content::File(d) = &mut n.content {
-            d.resize(size as usize, 0);
-        }
-        let now = realtime_ns();
-        n.mtim = now;
-        n.ctim = now;
-        Ok(())
+        self.resize_locked(&mut tree, size, false)
     }
 
     fn allocate(&self, offset: u64, len: u64) -> Result<()> {
@@ -892,10 +960,10 @@ impl File for MemoryFile {
         if end > MAX_FILE_SIZE {
             return Err(Errno::Fbig);
         }
-        if self.len() < end {
-            self.set_size(end)?;
-        }
-        Ok(())
+        // Length read and file grown under one lock: a concurrent write
+        // cannot slip between them.
+        let mut tree = self.fs.lock();
+        self.resize_locked(&mut tree, end, true)
     }
 
     fn advise(&self, _offset: u64, _len: u64, _advice: Advice) -> Result<()> {
