@@ -85,9 +85,18 @@ fn a_million_overlapping_iovecs_cost_no_host_memory() {
     (call $exit (i32.ne (i32.load (i32.const 0x1800000)) (i32.const 0x1000000)))))"#,
     );
     let r = run(&["run", &m], Some(Path::new("/dev/zero")));
-    assert_eq!(r.code, Some(0), "a 16 MiB read into the first iovec: {}", r.stderr);
+    assert_eq!(
+        r.code,
+        Some(0),
+        "a 16 MiB read into the first iovec: {}",
+        r.stderr
+    );
     assert!(r.elapsed < Duration::from_secs(2), "took {:?}", r.elapsed);
-    assert!(r.max_rss_kib < RSS_LIMIT_KIB, "peak RSS {} KiB", r.max_rss_kib);
+    assert!(
+        r.max_rss_kib < RSS_LIMIT_KIB,
+        "peak RSS {} KiB",
+        r.max_rss_kib
+    );
 }
 
 /// With `--mem-dir /m`: create a file and `fd_filestat_set_size(fd, 1 << 40)`:
@@ -113,16 +122,34 @@ fn a_terabyte_set_size_on_a_memory_dir_is_nospc() {
         )
     };
     let big = wat(d.path(), "big.wat", &text("1099511627776"));
-    let r = run(&["run", "--mem-dir", "/m", &big], Some(Path::new("/dev/null")));
+    let r = run(
+        &["run", "--mem-dir", "/m", &big],
+        Some(Path::new("/dev/null")),
+    );
     assert_eq!(r.code, Some(51), "nospc: {}", r.stderr);
     assert!(r.elapsed < Duration::from_secs(2), "took {:?}", r.elapsed);
-    assert!(r.max_rss_kib < RSS_LIMIT_KIB, "peak RSS {} KiB", r.max_rss_kib);
+    assert!(
+        r.max_rss_kib < RSS_LIMIT_KIB,
+        "peak RSS {} KiB",
+        r.max_rss_kib
+    );
     // Within the default quota (256 MiB): fine; over a smaller one: nospc.
     let mib = wat(d.path(), "mib.wat", &text("1048576"));
-    let r = run(&["run", "--mem-dir", "/m", &mib], Some(Path::new("/dev/null")));
+    let r = run(
+        &["run", "--mem-dir", "/m", &mib],
+        Some(Path::new("/dev/null")),
+    );
     assert_eq!(r.code, Some(0), "{}", r.stderr);
-    let r = run(&["run", "--mem-dir", "/m::size=64K", &mib], Some(Path::new("/dev/null")));
-    assert_eq!(r.code, Some(51), "over --mem-dir /m::size=64K: {}", r.stderr);
+    let r = run(
+        &["run", "--mem-dir", "/m::size=64K", &mib],
+        Some(Path::new("/dev/null")),
+    );
+    assert_eq!(
+        r.code,
+        Some(51),
+        "over --mem-dir /m::size=64K: {}",
+        r.stderr
+    );
 }
 
 /// `-W timeout=1s` ends a 0.1 guest sleeping 60 s in `poll_oneoff`, and one
@@ -157,7 +184,11 @@ fn the_time_limit_reaches_into_p1_waits() {
     for (what, module) in [("poll_oneoff sleep", &sleep), ("stdin read", &read)] {
         let r = run(&["run", "-W", "timeout=1s", module], None);
         assert_eq!(r.code, Some(134), "{what}: {}", r.stderr);
-        assert!(r.stderr.contains("time limit"), "{what}: the trap names the limit: {}", r.stderr);
+        assert!(
+            r.stderr.contains("time limit"),
+            "{what}: the trap names the limit: {}",
+            r.stderr
+        );
         assert!(
             r.elapsed < Duration::from_millis(1500 + 300),
             "{what}: ended after {:?} (the limit is 1 s; python3's own start-up aside)",

@@ -266,3 +266,19 @@ fn a_guest_waiting_for_input_uses_no_cpu() {
         after - before
     );
 }
+
+/// A 0.3 `write-via-stream` of a large buffer is taken in chunks (as
+/// Wasmtime takes it): one `write` of 8 MiB to stdout comes back with 1 MiB
+/// taken, the guest offers the rest, and every byte arrives in order.
+#[test]
+fn a_large_stream_write_is_taken_in_chunks() {
+    let out = Warden::new()
+        .arg("run")
+        .arg(hello())
+        .args(["--big-write", "8388608"])
+        .output();
+    out.assert_success();
+    assert_eq!(out.stdout.len(), 8 << 20, "every byte arrives");
+    assert!(out.stdout.bytes().all(|b| b == b'x'));
+    out.assert_stderr_contains("first write took 1048576");
+}

@@ -188,8 +188,11 @@ impl HostOutgoingRequest for HttpView<'_> {
             return Ok(Err(()));
         }
         req.body_given = true;
-        let (body, host) =
-            OutgoingBody::new(&req.headers, self.wasi.kernel.deadline, &self.http.body_buffering)?;
+        let (body, host) = OutgoingBody::new(
+            &req.headers,
+            self.wasi.kernel.deadline,
+            &self.http.body_buffering,
+        )?;
         req.body = Some(host);
         Ok(Ok(self.wasi.table.push(body)?))
     }
@@ -424,8 +427,11 @@ impl HostOutgoingResponse for HttpView<'_> {
             return Ok(Err(()));
         }
         resp.body_given = true;
-        let (body, host) =
-            OutgoingBody::new(&resp.headers, self.wasi.kernel.deadline, &self.http.body_buffering)?;
+        let (body, host) = OutgoingBody::new(
+            &resp.headers,
+            self.wasi.kernel.deadline,
+            &self.http.body_buffering,
+        )?;
         resp.body = Some(host);
         Ok(Ok(self.wasi.table.push(body)?))
     }

@@ -184,9 +184,7 @@ pub fn fd_pread(
         .file(Rights::FD_READ | Rights::FD_SEEK)?;
     let iovs = cx.mem.iovs(iovs, iovs_len)?;
     cx.mem.slice(nread_ptr, 4)?;
-    let n = cx
-        .mem
-        .read_into(&iovs, |bufs| f.pread(bufs, offset))?;
+    let n = cx.mem.read_into(&iovs, |bufs| f.pread(bufs, offset))?;
     Ok(cx.mem.write_u32(nread_ptr, n as u32)?)
 }
 

@@ -170,7 +170,12 @@ impl GuestMemory<'_> {
         iovs: &[Iov],
         read: impl FnOnce(&mut [IoSliceMut<'_>]) -> Result<R>,
     ) -> Result<R> {
-        let first: SmallVec<[Iov; 1]> = iovs.iter().copied().filter(|&(_, l)| l != 0).take(1).collect();
+        let first: SmallVec<[Iov; 1]> = iovs
+            .iter()
+            .copied()
+            .filter(|&(_, l)| l != 0)
+            .take(1)
+            .collect();
         let disjoint = self.io_slices_mut(iovs)?.is_some();
         let iovs = if disjoint { iovs } else { &first[..] };
         let mut bufs = self

@@ -119,9 +119,17 @@ pub fn add_to_linker<T: Send + 'static>(
     bindings::CliSlice::add_to_linker::<T, WasiP3>(linker, get)
 }
 
+/// Most bytes one consume step takes from a guest's `stream<u8>` write: a
+/// large write is taken in chunks (as Wasmtime takes it), so one task's
+/// write of hundreds of megabytes cannot hold the thread — the other tasks,
+/// and the time limit's check — for the whole of it; the guest sees a
+/// partial write and offers the rest.
+const MAX_CONSUME: usize = 1 << 20;
+
 /// Writes the bytes a guest offers on a `stream<u8>` with `write`, straight
-/// from the guest's buffer, until all are taken or a write fails (a write
-/// that takes nothing fails with `zero`); what was written is marked read.
+/// from the guest's buffer, until all are taken, [`MAX_CONSUME`] are, or a
+/// write fails (a write that takes nothing fails with `zero`); what was
+/// written is marked read.
 /// Shared by the consumers of stdout/stderr and of file write streams.
 pub(crate) fn write_direct<D: 'static, E>(
     store: wasmtime::StoreContextMut<D>,
@@ -132,7 +140,8 @@ pub(crate) fn write_direct<D: 'static, E>(
     let mut src = source.as_direct(store);
     let mut written = 0;
     let outcome = loop {
-        let bytes = &src.remaining()[written..];
+        let left = &src.remaining()[written..];
+        let bytes = &left[..left.len().min(MAX_CONSUME - written)];
         if bytes.is_empty() {
             break Ok(());
         }

@@ -568,7 +568,8 @@ fn run_guest(shared: &Shared, prepared: warden_http::server::PreparedRequest, id
         )?;
         let ticks = (shared.options.request_timeout.as_millis() / TICK.as_millis()).max(1) as u64;
         store.set_epoch_deadline(ticks);
-        store.data_mut().wasi.kernel.deadline = Some(deadline_after(shared.options.request_timeout));
+        store.data_mut().wasi.kernel.deadline =
+            Some(deadline_after(shared.options.request_timeout));
         let instance = shared.pre.instantiate(&mut store)?;
         let iface = instance
             .get_export_index(&mut store, None, &shared.handler)

@@ -44,6 +44,26 @@ async fn race() -> String {
     format!("race: {first} first\n")
 }
 
+/// `--big-write N`: offers N bytes of `x` to stdout in one `write` and
+/// reports on stderr how many the host took at once (it takes a large
+/// write in chunks), then writes the rest.
+async fn big_write(n: usize) {
+    let (mut tx, rx) = wasip3::wit_stream::new();
+    let done = stdout::write_via_stream(rx);
+    let (result, rest) = tx.write(vec![b'x'; n]).await;
+    let took = n - rest.remaining();
+    let rest = tx.write_all(rest.into_vec()).await;
+    assert!(rest.is_empty(), "stdout took only part of the bytes");
+    drop(tx);
+    done.await.expect("stdout stream failed");
+    let (mut etx, erx) = wasip3::wit_stream::new();
+    let edone = stderr::write_via_stream(erx);
+    let line = format!("first write took {took} ({result:?})\n");
+    let _ = etx.write_all(line.into_bytes()).await;
+    drop(etx);
+    let _ = edone.await;
+}
+
 async fn print(text: String) {
     let (mut tx, rx) = wasip3::wit_stream::new();
     let done = stdout::write_via_stream(rx);
@@ -58,6 +78,10 @@ impl wasip3::exports::cli::run::Guest for Hello {
         let args = environment::get_arguments();
         if args.get(1).map(String::as_str) == Some("--race") {
             print(race().await).await;
+            return Ok(());
+        }
+        if args.get(1).map(String::as_str) == Some("--big-write") {
+            big_write(args.get(2).and_then(|n| n.parse().ok()).unwrap_or(0)).await;
             return Ok(());
         }
         let env = environment::get_environment();
