@@ -6,50 +6,12 @@
 
 mod common;
 
-use common::{tempdir, warden_bin};
+use common::tempdir;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-struct Run {
-    code: Option<i32>,
-    stderr: String,
-    elapsed: Duration,
-    max_rss_kib: u64,
-}
-
-/// Runs warden with `args` under python3, which reports the child's peak
-/// RSS; `stdin` is a file path, or None for an open pipe nobody writes to.
-fn run(args: &[&str], stdin: Option<&Path>) -> Run {
-    let script = "import resource, subprocess, sys\n\
-        r = subprocess.run(sys.argv[1:], stderr=subprocess.PIPE)\n\
-        sys.stderr.buffer.write(r.stderr)\n\
-        print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)";
-    let mut cmd = Command::new("python3");
-    cmd.arg("-c").arg(script).arg(warden_bin()).args(args);
-    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-    match stdin {
-        Some(p) => cmd.stdin(std::fs::File::open(p).unwrap()),
-        None => cmd.stdin(Stdio::piped()),
-    };
-    let start = Instant::now();
-    let mut child = cmd.spawn().expect("python3 runs");
-    // Keep the stdin pipe open (a reader that never gets data) until the
-    // child has ended.
-    let held = child.stdin.take();
-    let out = child.wait_with_output().expect("wait");
-    drop(held);
-    let elapsed = start.elapsed();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let mut it = stdout.split_whitespace();
-    let code: i32 = it.next().and_then(|c| c.parse().ok()).unwrap_or(-1);
-    let rss: u64 = it.next().and_then(|c| c.parse().ok()).unwrap_or(u64::MAX);
-    Run {
-        code: Some(code),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        elapsed,
-        max_rss_kib: rss,
-    }
+fn run(args: &[&str], stdin: Option<&Path>) -> common::Measured {
+    common::run_measured(args, stdin)
 }
 
 fn wat(dir: &Path, name: &str, text: &str) -> String {

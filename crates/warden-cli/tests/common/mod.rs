@@ -542,3 +542,43 @@ impl Drop for Running {
         }
     }
 }
+
+/// A warden run measured from outside: exit status, stderr, wall time, and
+/// the process's peak RSS (from `getrusage(RUSAGE_CHILDREN)` in a python3
+/// parent, the one portable way to read a finished child's high-water mark).
+pub struct Measured {
+    pub code: Option<i32>,
+    pub stderr: String,
+    pub elapsed: Duration,
+    pub max_rss_kib: u64,
+}
+
+/// Runs warden with `args`; `stdin` is a file, or None for an open pipe
+/// nobody writes to (held open until warden ends).
+pub fn run_measured(args: &[&str], stdin: Option<&Path>) -> Measured {
+    let script = "import resource, subprocess, sys\n\
+        r = subprocess.run(sys.argv[1:], stderr=subprocess.PIPE)\n\
+        sys.stderr.buffer.write(r.stderr)\n\
+        print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)";
+    let mut cmd = Command::new("python3");
+    cmd.arg("-c").arg(script).arg(warden_bin()).args(args);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    match stdin {
+        Some(p) => cmd.stdin(std::fs::File::open(p).expect("stdin file")),
+        None => cmd.stdin(Stdio::piped()),
+    };
+    let start = Instant::now();
+    let mut child = cmd.spawn().expect("python3 runs");
+    let held = child.stdin.take();
+    let out = child.wait_with_output().expect("wait");
+    drop(held);
+    let elapsed = start.elapsed();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let mut it = stdout.split_whitespace();
+    Measured {
+        code: it.next().and_then(|c| c.parse().ok()),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        elapsed,
+        max_rss_kib: it.next().and_then(|c| c.parse().ok()).unwrap_or(u64::MAX),
+    }
+}
