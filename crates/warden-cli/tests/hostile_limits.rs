@@ -114,9 +114,10 @@ fn a_terabyte_set_size_on_a_memory_dir_is_nospc() {
     );
 }
 
-/// `-W timeout=1s` ends a 0.1 guest sleeping 60 s in `poll_oneoff`, and one
-/// blocked reading a stdin nobody writes to: a trap naming the time limit
-/// (exit 134) within 1.5 × the timeout.
+/// `-W timeout=1s` ends a 0.1 guest sleeping 60 s in `poll_oneoff`, one
+/// blocked reading a stdin nobody writes to, and one waiting in
+/// `sock_accept` for a connection that never comes: a trap naming the time
+/// limit (exit 134) within 1.5 × the timeout.
 #[test]
 fn the_time_limit_reaches_into_p1_waits() {
     let d = tempdir();
@@ -143,8 +144,29 @@ fn the_time_limit_reaches_into_p1_waits() {
     (i32.store (i32.const 4) (i32.const 16))
     (drop (call $read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 100)))))"#,
     );
-    for (what, module) in [("poll_oneoff sleep", &sleep), ("stdin read", &read)] {
-        let r = run(&["run", "-W", "timeout=1s", module], None);
+    let accept = wat(
+        d.path(),
+        "accept.wat",
+        r#"(module
+  (import "wasi_snapshot_preview1" "sock_accept" (func $accept (param i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "_start")
+    (drop (call $accept (i32.const 3) (i32.const 0) (i32.const 100)))))"#,
+    );
+    let listen = format!("127.0.0.1:{}", common::free_port());
+    for (what, module, extra) in [
+        ("poll_oneoff sleep", &sleep, vec![]),
+        ("stdin read", &read, vec![]),
+        (
+            "sock_accept with nobody connecting",
+            &accept,
+            vec!["--tcplisten", listen.as_str()],
+        ),
+    ] {
+        let mut args = vec!["run", "-W", "timeout=1s"];
+        args.extend(extra);
+        args.push(module);
+        let r = run(&args, None);
         assert_eq!(r.code, Some(134), "{what}: {}", r.stderr);
         assert!(
             r.stderr.contains("time limit"),

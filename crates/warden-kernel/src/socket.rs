@@ -111,6 +111,24 @@ impl Socket {
         }
     }
 
+    /// Under the guest's time limit `limit`, waits until a blocking call on
+    /// this socket (accept, recv: `read`; send: not `read`) would not
+    /// block, so the limit can end it; a non-blocking socket never waits.
+    pub fn wait_within(
+        &self,
+        read: bool,
+        limit: Option<u64>,
+    ) -> std::result::Result<(), crate::poll::WaitError> {
+        if limit.is_none() || self.fdflags()?.contains(FdFlags::NONBLOCK) {
+            return Ok(());
+        }
+        let interest = crate::poll::Interest {
+            fd: self.as_fd(),
+            read,
+        };
+        crate::poll::wait_within(&[interest], None, limit).map(|_| ())
+    }
+
     pub fn fdflags(&self) -> Result<FdFlags> {
         let fl = rustix::fs::fcntl_getfl(self.as_fd())?;
         Ok(if fl.contains(rustix::fs::OFlags::NONBLOCK) {

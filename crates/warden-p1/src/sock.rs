@@ -15,6 +15,9 @@ pub fn sock_accept(cx: &mut Cx<'_>, fd: u32, flags: u32, fd_ptr: u32) -> HostRes
         return Err(Errno::Inval.into());
     }
     cx.mem.slice(fd_ptr, 4)?;
+    if !flags.contains(FdFlags::NONBLOCK) {
+        sock.wait_within(true, cx.kernel.deadline)?;
+    }
     let conn = sock.accept(flags)?;
     let rights = Rights::SOCKET & !Rights::SOCK_ACCEPT;
     let new_fd = cx.kernel.fds.insert(Descriptor::new(
@@ -44,6 +47,7 @@ pub fn sock_recv(
     cx.mem.slice(ro_flags_ptr, 2)?;
     let iovs = cx.mem.iovs(ri_data, ri_data_len)?;
     let (peek, wait_all) = (ri_flags & PEEK != 0, ri_flags & WAITALL != 0);
+    sock.wait_within(true, cx.kernel.deadline)?;
     let received = cx
         .mem
         .read_into(&iovs, |bufs| sock.recv(bufs, peek, wait_all))?;
@@ -62,6 +66,7 @@ pub fn sock_send(
     cx.mem.slice(so_datalen_ptr, 4)?;
     let sock = cx.kernel.fds.get(fd)?.socket(Rights::FD_WRITE)?;
     let iovs = cx.mem.iovs(si_data, si_data_len)?;
+    sock.wait_within(false, cx.kernel.deadline)?;
     let n = sock.send(&cx.mem.io_slices(&iovs)?)?;
     Ok(cx.mem.write_u32(so_datalen_ptr, n as u32)?)
 }

@@ -154,41 +154,62 @@ impl Pending {
     }
 }
 
+/// Flusher threads running, across every guest of the process, and the most
+/// there may be: past it a write flushes on the guest's own thread (it
+/// waits as a blocking write would), so guests cannot make the host start
+/// threads without bound.
+static FLUSHERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+const MAX_FLUSHERS: usize = 64;
+
 /// Sends `data` on a stream: straight to the descriptor when nothing is
 /// queued; whatever it does not take now (or everything, behind queued
 /// bytes) goes to the queue and a flusher thread. With `block`, returns once
-/// all is sent.
+/// all is sent. Nothing waits past `deadline` (the guest's time limit).
 fn send(
     file: &Arc<dyn File>,
     pending: &Arc<Pending>,
     data: &[u8],
     block: bool,
+    deadline: Option<u64>,
 ) -> Result<(), Errno> {
     let mut st = pending.lock();
     if let Some(e) = st.error {
         return Err(e);
     }
-    let mut sent = 0;
-    if st.data.is_empty() {
-        while sent < data.len() {
-            match file.write(&[IoSlice::new(&data[sent..])]) {
-                Ok(0) => return Err(Errno::Pipe),
-                Ok(n) => sent += n,
-                Err(Errno::Again) => break,
-                Err(e) => return Err(e),
-            }
-        }
-        if sent == data.len() {
-            return Ok(());
-        }
-        st.data.extend_from_slice(&data[sent..]);
-        let (file, pending) = (file.clone(), pending.clone());
-        std::thread::spawn(move || flush_in_background(file, pending));
-    } else {
+    if !st.data.is_empty() {
         // The flusher is running; it sends these after what it has.
         st.data.extend_from_slice(data);
+        drop(st);
+        return if block {
+            pending.wait_drained()
+        } else {
+            Ok(())
+        };
     }
+    let mut sent = 0;
+    while sent < data.len() {
+        match file.write(&[IoSlice::new(&data[sent..])]) {
+            Ok(0) => return Err(Errno::Pipe),
+            Ok(n) => sent += n,
+            Err(Errno::Again) => break,
+            Err(e) => return Err(e),
+        }
+    }
+    if sent == data.len() {
+        return Ok(());
+    }
+    st.data.extend_from_slice(&data[sent..]);
     drop(st);
+    if FLUSHERS.fetch_add(1, Ordering::AcqRel) >= MAX_FLUSHERS {
+        FLUSHERS.fetch_sub(1, Ordering::AcqRel);
+        flush(file, pending, deadline);
+        return pending.status().map(|_| ());
+    }
+    let (file, queue) = (file.clone(), pending.clone());
+    std::thread::spawn(move || {
+        flush(&file, &queue, deadline);
+        FLUSHERS.fetch_sub(1, Ordering::AcqRel);
+    });
     if block {
         pending.wait_drained()?;
     }
@@ -196,8 +217,10 @@ fn send(
 }
 
 /// The flusher: sends the queue, waiting in poll(2) while the descriptor is
-/// full, and exits when the queue is empty or sending failed.
-fn flush_in_background(file: Arc<dyn File>, pending: Arc<Pending>) {
+/// full, and ends when the queue is empty, sending failed, or the guest's
+/// time limit passed (`timedout`: a peer that never reads cannot hold a
+/// host thread for ever).
+fn flush(file: &Arc<dyn File>, pending: &Arc<Pending>, deadline: Option<u64>) {
     loop {
         let chunk: Vec<u8> = {
             let st = pending.lock();
@@ -209,7 +232,11 @@ fn flush_in_background(file: Arc<dyn File>, pending: Arc<Pending>) {
         };
         let r = match file.write(&[IoSlice::new(&chunk)]) {
             Err(Errno::Again) => match file.host_fd() {
-                Some(fd) => wait(&[Interest { fd, read: false }], None).map(|_| 0),
+                Some(fd) => match wait_within(&[Interest { fd, read: false }], None, deadline) {
+                    Ok(_) => Ok(0),
+                    Err(WaitError::TimeLimit) => Err(Errno::Timedout),
+                    Err(WaitError::Errno(e)) => Err(e),
+                },
                 None => Ok(0),
             },
             Ok(0) => Err(Errno::Pipe),
@@ -357,6 +384,7 @@ impl WasiP2 {
         data: &[u8],
         block: bool,
     ) -> wasmtime::Result<Result<(), streams::StreamError>> {
+        let deadline = self.kernel.deadline;
         let stream = self.table.get_mut(s)?;
         let r = match stream {
             OutputStream::Closed => return Ok(Err(streams::StreamError::Closed)),
@@ -378,7 +406,7 @@ impl WasiP2 {
                 },
                 data,
             ),
-            OutputStream::Stream { file, pending } => send(file, pending, data, block),
+            OutputStream::Stream { file, pending } => send(file, pending, data, block, deadline),
         };
         match r {
             Ok(()) => Ok(Ok(())),
