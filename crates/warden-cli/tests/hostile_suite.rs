@@ -47,12 +47,13 @@ const DATA: &str = r#"
   (data (i32.const 2128) "d")
 "#;
 
-/// Opens (creating) "f" beneath the preopen, read-write; its fd.
+/// Opens (creating) "f" beneath the preopen, read-write; its fd. A failed
+/// open exits with its errno.
 const OPEN_F: &str = r#"
-  (func $open_f (result i32)
-    (if (call $path_open (i32.const 3) (i32.const 0) (i32.const 2048) (i32.const 1) (i32.const 1)
-                         (i64.const 0x1fffffff) (i64.const 0) (i32.const 0) (i32.const 512))
-      (then (call $exit (i32.const 100))))
+  (func $open_f (result i32) (local $e i32)
+    (local.set $e (call $path_open (i32.const 3) (i32.const 0) (i32.const 2048) (i32.const 1) (i32.const 1)
+                         (i64.const 0x1fffffff) (i64.const 0) (i32.const 0) (i32.const 512)))
+    (if (local.get $e) (then (call $exit (local.get $e))))
     (i32.load (i32.const 512)))
 "#;
 
@@ -129,7 +130,7 @@ fn attacks() -> Vec<(&'static str, Vec<&'static str>, String, Expect)> {
         ("path_rename: out of the preopen", vec![], format!("(drop (call $open_f)) {}", e("(call $path_rename (i32.const 3) (i32.const 2048) (i32.const 1) (i32.const 3) (i32.const 2064) (i32.const 4))")), Exit(PERM)),
         ("fd_read: on a directory", vec![], format!("(i32.store (i32.const 0) (i32.const 16)) (i32.store (i32.const 4) (i32.const 4)) {}", e("(call $fd_read (i32.const 3) (i32.const 0) (i32.const 1) (i32.const 32))")), Exit(ISDIR)),
         ("path_create_directory: out of the preopen", vec![], e("(call $path_create_directory (i32.const 3) (i32.const 2064) (i32.const 4))"), Exit(PERM)),
-        ("descriptors: past -S max-resources", vec!["-S", "max-resources=16"], "(loop $more (drop (call $open_f)) (br $more))".to_string(), Exit(100)),
+        ("descriptors: past -S max-resources", vec!["-S", "max-resources=16"], "(loop $more (drop (call $open_f)) (br $more))".to_string(), Exit(MFILE)),
         ("unreachable", vec![], "unreachable".to_string(), Trap("unreachable")),
         ("a loop with no end, under -W timeout", vec!["-W", "timeout=500ms"], "(loop $spin (br $spin))".to_string(), Trap("interrupt")),
         ("a loop with no end, under --fuel", vec!["--fuel", "1000000"], "(loop $spin (br $spin))".to_string(), Trap("fuel")),
