@@ -265,6 +265,12 @@ impl Harness {
     /// Runs the calls `data` encodes, then checks that the canary and the
     /// read-only preopen are unchanged (`Err` names what changed).
     pub fn run(&self, data: &[u8]) -> anyhow::Result<Ran> {
+        self.run_recorded(data, &mut Vec::new())
+    }
+
+    /// [`Harness::run`], recording each call's answer in `answers`: its
+    /// errno, or `None` for a trap (the differential comparison's input).
+    pub fn run_recorded(&self, data: &[u8], answers: &mut Vec<Option<i32>>) -> anyhow::Result<Ran> {
         let mut store = Store::new(
             &self.engine,
             State {
@@ -292,7 +298,9 @@ impl Harness {
                 })
                 .collect();
             ran.calls += 1;
-            if call(&instance, &mut store, name, &args).is_err() {
+            let answer = call(&instance, &mut store, name, &args);
+            answers.push(answer.as_ref().ok().copied());
+            if answer.is_err() {
                 // A clean trap (or a guest-raised signal): this instance is
                 // done, as a guest's would be.
                 ran.traps += 1;
@@ -319,7 +327,7 @@ fn call(
     store: &mut Store<State>,
     name: &str,
     args: &[Val],
-) -> anyhow::Result<()> {
+) -> anyhow::Result<i32> {
     let f = instance
         .get_func(&mut *store, name)
         .expect("every function is exported");
@@ -329,7 +337,7 @@ fn call(
         .params()
         .all(|p| matches!(p, ValType::I32 | ValType::I64)));
     f.call(&mut *store, args, &mut out)?;
-    Ok(())
+    Ok(out[0].unwrap_i32())
 }
 
 /// The paths and iovec arrays the values point at.
@@ -478,6 +486,34 @@ mod tests {
                 start.elapsed()
             );
         }
+    }
+
+    /// Target (b) in small: the same sequences on fresh host and in-memory
+    /// sandboxes answer with the same errnos, call for call (a trap on
+    /// either side, such as the harness's per-input time limit, ends the
+    /// comparison of that input).
+    #[test]
+    fn host_and_memory_backends_answer_alike() {
+        let mut compared = 0;
+        for input in inputs(77, 300, 120) {
+            let (dh, dm) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+            let host = Harness::new(dh.path(), Backend::Host).unwrap();
+            let memory = Harness::new(dm.path(), Backend::Memory).unwrap();
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            host.run_recorded(&input, &mut a).unwrap();
+            memory.run_recorded(&input, &mut b).unwrap();
+            for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+                if x.is_none() || y.is_none() {
+                    break;
+                }
+                assert_eq!(
+                    x, y,
+                    "call {i} of input {input:?}: host {x:?}, memory {y:?}"
+                );
+                compared += 1;
+            }
+        }
+        assert!(compared > 3000, "only {compared} calls compared");
     }
 
     #[test]
