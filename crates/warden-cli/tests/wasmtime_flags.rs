@@ -41,8 +41,7 @@ fn config_and_keyvalue_are_linked_as_wasmtime_links_them() {
 #[test]
 fn an_unlinked_proposal_is_refused_naming_its_flag() {
     let out = warden(["run", "-S", "keyvalue", &proposals()]);
-    assert_eq!(out.code, Some(1), "{}", out.describe());
-    out.assert_stderr_contains("wasi:config");
+    out.assert_code(1).assert_stderr_contains("wasi:config");
     out.assert_stderr_contains("-S config");
 }
 
@@ -52,13 +51,14 @@ fn max_random_size_bounds_one_call_and_defaults_to_64_mib() {
         .assert_success()
         .assert_stdout_contains("got 16");
     let over = warden(["run", "-S", "max-random-size=16", &probe(), "random", "17"]);
-    assert_eq!(over.code, Some(134), "{}", over.describe());
-    over.assert_stderr_contains("-S max-random-size");
+    over.assert_code(134)
+        .assert_stderr_contains("-S max-random-size");
     // Wasmtime's default: 64 MiB. One byte more is refused before the host
     // allocates anything.
     let default = warden(["run", &probe(), "random", &((64u64 << 20) + 1).to_string()]);
-    assert_eq!(default.code, Some(134), "{}", default.describe());
-    default.assert_stderr_contains("over the limit of 67108864");
+    default
+        .assert_code(134)
+        .assert_stderr_contains("over the limit of 67108864");
 }
 
 #[test]
@@ -67,8 +67,8 @@ fn max_resources_bounds_the_handles_a_component_holds() {
         .assert_success()
         .assert_stdout_contains("held 5");
     let over = warden(["run", "-S", "max-resources=10", &probe(), "pollables", "20"]);
-    assert_eq!(over.code, Some(134), "{}", over.describe());
-    over.assert_stderr_contains("resource table");
+    over.assert_code(134)
+        .assert_stderr_contains("resource table");
 }
 
 #[test]
@@ -88,8 +88,8 @@ fn hostcall_fuel_bounds_what_one_call_takes_from_the_guest() {
         "path",
         "5000",
     ]);
-    assert_eq!(over.code, Some(134), "{}", over.describe());
-    over.assert_stderr_contains("fuel allocated for hostcalls");
+    over.assert_code(134)
+        .assert_stderr_contains("fuel allocated for hostcalls");
 }
 
 #[test]
@@ -124,8 +124,7 @@ fn argv0_is_the_file_base_name_unless_given() {
 fn cli_exit_with_code_is_accepted_and_cannot_be_switched_off() {
     warden(["run", "-S", "cli-exit-with-code", &probe(), "cwd"]).assert_success();
     let off = warden(["run", "-S", "cli-exit-with-code=n", &probe(), "cwd"]);
-    assert_eq!(off.code, Some(1), "{}", off.describe());
-    off.assert_stderr_contains("exit-with-code");
+    off.assert_code(1).assert_stderr_contains("exit-with-code");
 }
 
 #[test]
@@ -218,8 +217,7 @@ fn serve_refuses_instance_reuse() {
         "--max-instance-reuse-count".as_ref(),
         "2".as_ref(),
     ]);
-    assert_eq!(out.code, Some(1), "{}", out.describe());
-    out.assert_stderr_contains("fresh instance");
+    out.assert_code(1).assert_stderr_contains("fresh instance");
 }
 
 /// SIGTERM: warden serve shuts down gracefully.
@@ -264,11 +262,11 @@ fn invoke_on_a_component_takes_and_prints_wave() {
         out.describe()
     );
     let bad = warden(["run", "--invoke", "add(1)", f]);
-    assert_eq!(bad.code, Some(1), "{}", bad.describe());
-    bad.assert_stderr_contains("missing required param");
+    bad.assert_code(1)
+        .assert_stderr_contains("missing required param");
     let none = warden(["run", "--invoke", "nope()", f]);
-    assert_eq!(none.code, Some(1), "{}", none.describe());
-    none.assert_stderr_contains("no function named `nope`");
+    none.assert_code(1)
+        .assert_stderr_contains("no function named `nope`");
 }
 
 /// A component whose 0.2 `run` uses a component-model async built-in
@@ -295,10 +293,10 @@ fn a_0_2_command_using_component_model_async_runs() {
         let file = d.path().join(format!("async-{status}.wat"));
         std::fs::write(&file, async_builtin_command(status)).unwrap();
         let out = warden(["run", file.to_str().unwrap()]);
-        assert_eq!(out.code, Some(code), "{}", out.describe());
+        out.assert_code(code);
     }
     let file = d.path().join("async-0.wat");
     let off = warden(["run", "-S", "p3=n", file.to_str().unwrap()]);
-    assert_eq!(off.code, Some(1), "{}", off.describe());
-    off.assert_stderr_contains("component model async");
+    off.assert_code(1)
+        .assert_stderr_contains("component model async");
 }

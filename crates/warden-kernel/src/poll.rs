@@ -67,6 +67,20 @@ pub fn wait_within(
     Ok(seen)
 }
 
+/// Waits, within the guest's time limit, until `file`'s host descriptor is
+/// readable (`read`) or writable; a file with no host descriptor (an
+/// in-memory one) is always ready.
+pub fn wait_file(
+    file: &dyn crate::fs::File,
+    read: bool,
+    limit: Option<u64>,
+) -> std::result::Result<(), WaitError> {
+    match file.host_fd() {
+        Some(fd) => wait_within(&[Interest { fd, read }], None, limit).map(|_| ()),
+        None => Ok(()),
+    }
+}
+
 /// Waits until one of `interests` is ready or the monotonic clock passes
 /// `deadline` (nanoseconds; `None` waits for ever). Returns each
 /// descriptor's readiness; all false means the deadline passed. With no

@@ -2,6 +2,7 @@
 
 use crate::errno::{Errno, Result};
 use crate::fs::{Dir, File};
+use crate::poll::WaitError;
 use crate::socket::Socket;
 use crate::types::{DirEntry, FdFlags, FileType, Rights};
 use std::sync::Arc;
@@ -18,6 +19,27 @@ pub enum Object {
 pub enum Stream<'a> {
     File(&'a Arc<dyn File>),
     Socket(&'a Arc<Socket>),
+}
+
+impl Stream<'_> {
+    /// Under the guest's time limit `limit`, waits until a blocking read
+    /// (`read`) or write on this stream would not block, so the limit can
+    /// end it rather than a read(2) or write(2) that might never return.
+    /// Without a limit, and for regular files, it never waits.
+    pub fn wait_within(
+        &self,
+        read: bool,
+        limit: Option<u64>,
+    ) -> std::result::Result<(), WaitError> {
+        if limit.is_none() {
+            return Ok(());
+        }
+        match self {
+            Stream::File(f) if f.filetype() == FileType::RegularFile => Ok(()),
+            Stream::File(f) => crate::poll::wait_file(&***f, read, limit),
+            Stream::Socket(s) => s.wait_within(read, limit),
+        }
+    }
 }
 
 /// One open descriptor.

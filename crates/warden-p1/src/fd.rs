@@ -224,30 +224,10 @@ pub fn fd_pwrite(
     Ok(cx.mem.write_u32(nwritten_ptr, n as u32)?)
 }
 
-/// Under a time limit, a read from (`read`) or a write to a stream (stdin,
-/// stdout, a pipe) first waits where the limit can end it, not in a
-/// read(2) or write(2) that might never return.
-fn wait_stream(f: &Arc<dyn warden_kernel::fs::File>, read: bool, limit: Option<u64>) -> HostResult {
-    if limit.is_none() || f.filetype() == warden_kernel::types::FileType::RegularFile {
-        return Ok(());
-    }
-    if let Some(fd) = f.host_fd() {
-        warden_kernel::poll::wait_within(
-            &[warden_kernel::poll::Interest { fd, read }],
-            None,
-            limit,
-        )?;
-    }
-    Ok(())
-}
-
 pub fn fd_read(cx: &mut Cx<'_>, fd: u32, iovs: u32, iovs_len: u32, nread_ptr: u32) -> HostResult {
     let stream = cx.kernel.fds.get(fd)?.stream(Rights::FD_READ)?;
     cx.mem.slice(nread_ptr, 4)?;
-    match &stream {
-        Stream::File(f) => wait_stream(f, true, cx.kernel.deadline)?,
-        Stream::Socket(s) => s.wait_within(true, cx.kernel.deadline)?,
-    }
+    stream.wait_within(true, cx.kernel.deadline)?;
     if iovs_len == 1 {
         // The common case (one buffer): read straight into it.
         let buf = cx.mem.single_iov_mut(iovs)?;
@@ -362,10 +342,7 @@ pub fn fd_write(
 ) -> HostResult {
     let stream = cx.kernel.fds.get(fd)?.stream(Rights::FD_WRITE)?;
     cx.mem.slice(nwritten_ptr, 4)?;
-    match &stream {
-        Stream::File(f) => wait_stream(f, false, cx.kernel.deadline)?,
-        Stream::Socket(s) => s.wait_within(false, cx.kernel.deadline)?,
-    }
+    stream.wait_within(false, cx.kernel.deadline)?;
     if iovs_len == 1 {
         // The common case (one buffer): no iovec list at all.
         let buf = cx.mem.single_iov(iovs)?;

@@ -170,17 +170,18 @@ impl GuestMemory<'_> {
         iovs: &[Iov],
         read: impl FnOnce(&mut [IoSliceMut<'_>]) -> Result<R>,
     ) -> Result<R> {
+        if let Some(mut bufs) = self.io_slices_mut(iovs)? {
+            return read(&mut bufs);
+        }
         let first: SmallVec<[Iov; 1]> = iovs
             .iter()
             .copied()
             .filter(|&(_, l)| l != 0)
             .take(1)
             .collect();
-        let disjoint = self.io_slices_mut(iovs)?.is_some();
-        let iovs = if disjoint { iovs } else { &first[..] };
         let mut bufs = self
-            .io_slices_mut(iovs)?
-            .expect("one iovec, or disjoint ones");
+            .io_slices_mut(&first)?
+            .expect("one iovec never overlaps itself");
         read(&mut bufs)
     }
 

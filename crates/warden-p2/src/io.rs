@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use warden_kernel::clock::Clock;
 use warden_kernel::fs::File;
-use warden_kernel::poll::{wait, wait_within, Interest, WaitError};
+use warden_kernel::poll::{wait, wait_file, wait_within, Interest, WaitError};
 use warden_kernel::types::FileType;
 use warden_kernel::Errno;
 use wasmtime::component::Resource;
@@ -53,10 +53,9 @@ impl OutputStream {
     /// body's chunk size), else one chunk.
     fn permit(&self) -> u64 {
         match self {
-            OutputStream::Stream { file, .. } | OutputStream::Append(file) => {
-                file.write_permit().unwrap_or(CHUNK)
-            }
-            OutputStream::File { file, .. } => file.write_permit().unwrap_or(CHUNK),
+            OutputStream::Stream { file, .. }
+            | OutputStream::Append(file)
+            | OutputStream::File { file, .. } => file.write_permit().unwrap_or(CHUNK),
             OutputStream::Closed => CHUNK,
         }
     }
@@ -261,14 +260,16 @@ fn flush(file: &Arc<dyn File>, pending: &Arc<Pending>, deadline: Option<u64>) {
 /// Waits until a host descriptor is readable (or writable), or traps with
 /// [`DeadlineExceeded`](crate::DeadlineExceeded) once `deadline` passes.
 fn wait_ready(f: &Arc<dyn File>, read: bool, deadline: Option<u64>) -> wasmtime::Result<()> {
-    if let Some(fd) = f.host_fd() {
-        match wait_within(&[Interest { fd, read }], None, deadline) {
-            Ok(_) => {}
-            Err(WaitError::TimeLimit) => return Err(crate::DeadlineExceeded.into()),
-            Err(WaitError::Errno(e)) => return Err(e.into()),
-        }
+    waited(wait_file(&**f, read, deadline))
+}
+
+/// A wait's outcome for a host call: the time limit is a trap naming it.
+fn waited<T>(r: Result<T, WaitError>) -> wasmtime::Result<T> {
+    match r {
+        Ok(v) => Ok(v),
+        Err(WaitError::TimeLimit) => Err(crate::DeadlineExceeded.into()),
+        Err(WaitError::Errno(e)) => Err(e.into()),
     }
-    Ok(())
 }
 
 impl InputStream {
@@ -518,11 +519,7 @@ impl poll::Host for WasiP2 {
             // The guest's own time limit bounds every wait (in the kernel).
             let limit = self.kernel.deadline;
             if !interests.is_empty() || !ready.is_empty() || deadline.is_some() || limit.is_some() {
-                let seen = match wait_within(&interests, deadline, limit) {
-                    Ok(seen) => seen,
-                    Err(WaitError::TimeLimit) => return Err(crate::DeadlineExceeded.into()),
-                    Err(WaitError::Errno(e)) => return Err(e.into()),
-                };
+                let seen = waited(wait_within(&interests, deadline, limit))?;
                 for (k, r) in seen.iter().enumerate() {
                     if r.ready {
                         ready.push(owners[k]);

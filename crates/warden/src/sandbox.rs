@@ -673,7 +673,7 @@ impl Sandbox {
             // 0.3 command's run is.
             return self.run_component_p3(linker, component, &run_export);
         }
-        let mut store = new_store(&self.engine, &self.limits, self.kernel, self.http)?;
+        let mut store = self.store()?;
         let instance = match linker.instantiate(&mut store, &component) {
             Ok(i) => i,
             Err(e) => {
@@ -744,7 +744,7 @@ impl Sandbox {
             warden_http::p3::add_to_linker(&mut linker, Host::http_p3_view)?;
         }
         let timeout = self.limits.timeout;
-        let mut store = new_store(&self.engine, &self.limits, self.kernel, self.http)?;
+        let mut store = self.store()?;
         // The I/O driver: wasi:sockets@0.3 waits on its sockets' readiness.
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_time()

@@ -76,27 +76,13 @@ pub struct HostBody {
 
 impl Body {
     /// Closes the guest's ends of a body that is dropped unread.
-    pub fn close(self, store: impl AsContextMut) -> wasmtime::Result<()> {
-        self.close_with(store, None)
-    }
-
-    /// Closes the guest's ends of a body that will never be sent, and
-    /// resolves its outcome future with `code`: a request that was never
-    /// transmitted must not report that it was.
-    pub fn fail(self, store: impl AsContextMut, code: P3) -> wasmtime::Result<()> {
-        self.close_with(store, Some(code))
-    }
-
-    fn close_with(self, mut store: impl AsContextMut, code: Option<P3>) -> wasmtime::Result<()> {
+    pub fn close(self, mut store: impl AsContextMut) -> wasmtime::Result<()> {
         if let Body::Guest {
             contents,
             mut trailers,
-            result,
+            ..
         } = self
         {
-            if let (Some(code), Some(result)) = (code, result) {
-                let _ = result.send(Err(code));
-            }
             if let Some(mut c) = contents {
                 c.close(&mut store)?;
             }

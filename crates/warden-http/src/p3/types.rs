@@ -531,11 +531,9 @@ impl<T: 'static> client::HostWithStore<T> for WasiHttpP3 {
             }
         };
         // The request went out: its outcome is how its body ends.
-        if let Some(sent) = sent {
-            crate::client::runtime().spawn(async move {
-                let outcome = ended.await.unwrap_or(Ok(()));
-                let _ = sent.send(outcome.map_err(Into::into));
-            });
+        if sent.is_some() {
+            crate::client::runtime()
+                .spawn(async move { resolve(sent, ended.await.unwrap_or(Ok(()))) });
         }
         let (parts, body) = resp.into_parts();
         let body = host_body(body, timeouts.between_bytes, None, back);

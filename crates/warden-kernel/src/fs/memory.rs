@@ -366,20 +366,15 @@ impl MemoryFs {
         MemoryDir::new(self.clone(), 1)
     }
 
-    /// A filesystem holding a copy of the host directory `path` (files,
-    /// directories and symlinks, with their times). Nothing written to it
-    /// reaches the host.
     /// Sets how many bytes of file data the filesystem may hold (what is
     /// held already stays).
     pub fn set_quota(&self, bytes: u64) {
         self.lock().quota = bytes;
     }
 
-    /// Bytes of file data held now.
-    pub fn used(&self) -> u64 {
-        self.lock().used
-    }
-
+    /// A filesystem holding a copy of the host directory `path` (files,
+    /// directories and symlinks, with their times). Nothing written to it
+    /// reaches the host.
     pub fn copy_of_host_dir(path: &Path) -> std::io::Result<MemoryFs> {
         let fs = MemoryFs::new();
         {
@@ -409,13 +404,11 @@ fn copy_in(tree: &mut Tree, dir: Ino, path: &Path) -> std::io::Result<()> {
             copy_in(tree, ino, &entry.path())?;
             ino
         } else if meta.is_file() {
-            {
-                // The host's own files, chosen by the user: counted, never
-                // refused (the quota bounds what the guest adds).
-                let data = std::fs::read(entry.path())?;
-                tree.used += data.len() as u64;
-                tree.alloc(Content::File(data))
-            }
+            // The host's own files, chosen by the user: counted, never
+            // refused (the quota bounds what the guest adds).
+            let data = std::fs::read(entry.path())?;
+            tree.used += data.len() as u64;
+            tree.alloc(Content::File(data))
         } else {
             continue;
         };
