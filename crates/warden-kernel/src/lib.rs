@@ -9,6 +9,7 @@
 //!
 //! Errors are one type, [`Errno`], numbered as WASI 0.1 numbers them.
 
+pub mod cancel;
 pub mod clock;
 pub mod config;
 pub mod errno;

@@ -43,28 +43,49 @@ impl From<Errno> for WaitError {
     }
 }
 
+/// How often a wait under a [`crate::cancel::scope`] looks at its flag.
+const CANCEL_CHECK_NS: u64 = 20_000_000;
+
 /// [`wait`], bounded by the guest's time limit `limit` (monotonic ns):
 /// past it, `TimeLimit`, whatever `deadline` the call itself had. Every
 /// ABI layer's blocking wait goes through here, so `-W timeout` ends a
-/// guest wherever it waits.
+/// guest wherever it waits. Inside a [`crate::cancel::scope`] it also
+/// ends, as at the limit, within [`CANCEL_CHECK_NS`] of the cancellation.
 pub fn wait_within(
     interests: &[Interest<'_>],
     deadline: Option<u64>,
     limit: Option<u64>,
 ) -> std::result::Result<Vec<Readiness>, WaitError> {
-    let Some(limit) = limit else {
+    let cancel = crate::cancel::current();
+    if limit.is_none() && cancel.is_none() {
         return Ok(wait(interests, deadline)?);
-    };
-    if Clock::Monotonic.now() >= limit && deadline != Some(0) {
-        return Err(WaitError::TimeLimit);
     }
-    let bounded = Some(deadline.map_or(limit, |d| d.min(limit)));
-    let seen = wait(interests, bounded)?;
-    let anything = seen.iter().any(|r| r.ready);
-    if !anything && deadline.is_none_or(|d| d > limit) && Clock::Monotonic.now() >= limit {
-        return Err(WaitError::TimeLimit);
+    let limit = limit.unwrap_or(u64::MAX);
+    let bounded = deadline.map_or(limit, |d| d.min(limit));
+    loop {
+        let now = Clock::Monotonic.now();
+        if cancel.as_ref().is_some_and(|c| c.is_cancelled())
+            || (now >= limit && deadline != Some(0))
+        {
+            return Err(WaitError::TimeLimit);
+        }
+        // Under a cancellation, wait in slices so the flag is seen.
+        let until = match &cancel {
+            Some(_) => bounded.min(now.saturating_add(CANCEL_CHECK_NS)),
+            None => bounded,
+        };
+        let seen = wait(interests, Some(until))?;
+        if seen.iter().any(|r| r.ready) {
+            return Ok(seen);
+        }
+        let now = Clock::Monotonic.now();
+        if now >= bounded {
+            if deadline.is_none_or(|d| d > limit) && now >= limit {
+                return Err(WaitError::TimeLimit);
+            }
+            return Ok(seen);
+        }
     }
-    Ok(seen)
 }
 
 /// Waits, within the guest's time limit, until `file`'s host descriptor is

@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use warden_http::bindings::wasi::http::types::ErrorCode;
 use warden_http::server::{prepare, RequestLimits};
 use warden_http::types::{IncomingRequest, ResponseOutparam};
+use warden_kernel::cancel::Cancel;
 use wasmtime::component::{Component, InstancePre, Linker, Resource};
 
 /// How often the epoch advances: the resolution of request timeouts.
@@ -294,7 +295,7 @@ async fn handle(
         }
     }
     let (method, path) = (req.method().clone(), req.uri().path().to_owned());
-    let response = respond(&shared, req, id).await;
+    let (response, cancel) = respond(&shared, req, id).await;
     let line = AccessLog {
         id,
         peer,
@@ -308,6 +309,7 @@ async fn handle(
         LoggedBody {
             inner: body,
             log: line,
+            cancel,
         }
         .boxed()
     })
@@ -340,10 +342,37 @@ impl Drop for AccessLog {
     }
 }
 
-/// A response body that counts what it sends, for the access log.
+/// A response body that counts what it sends, for the access log, and
+/// cancels its guest if dropped before its end (the client has gone).
 struct LoggedBody {
     inner: ResponseBody,
     log: AccessLog,
+    cancel: Option<CancelOnDrop>,
+}
+
+/// Cancels a served guest when dropped, unless disarmed first: held by the
+/// request's future, then by its response body, so that whichever hyper
+/// drops early (the client has gone) stops the guest.
+struct CancelOnDrop {
+    flag: Cancel,
+    armed: bool,
+}
+
+impl CancelOnDrop {
+    fn new() -> CancelOnDrop {
+        CancelOnDrop {
+            flag: Cancel::new(),
+            armed: true,
+        }
+    }
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if self.armed {
+            self.flag.cancel();
+        }
+    }
 }
 
 impl http_body::Body for LoggedBody {
@@ -359,6 +388,10 @@ impl http_body::Body for LoggedBody {
                 self.log.bytes += data.len() as u64;
             }
         }
+        let ended = matches!(polled, std::task::Poll::Ready(None)) || self.inner.is_end_stream();
+        if let (true, Some(cancel)) = (ended, self.cancel.as_mut()) {
+            cancel.armed = false;
+        }
         polled
     }
     fn is_end_stream(&self) -> bool {
@@ -373,14 +406,14 @@ async fn respond(
     shared: &Arc<Shared>,
     req: http::Request<Incoming>,
     id: u64,
-) -> http::Response<ResponseBody> {
+) -> (http::Response<ResponseBody>, Option<CancelOnDrop>) {
     let max_body = shared.options.max_body_size;
     let declared = req
         .headers()
         .get(http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|n| n > max_body) {
-        return text(413, "request body too large\n");
+        return (text(413, "request body too large\n"), None);
     }
     let limits = RequestLimits {
         max_body,
@@ -394,21 +427,32 @@ async fn respond(
             Ok((p, rx)) => (Prepared::P2(p), rx),
             Err(e) => {
                 tracing::error!(target: "warden::serve", "request {id}: cannot prepare the request: {e}");
-                return text(500, "internal error\n");
+                return (text(500, "internal error\n"), None);
             }
         }
     };
     let permit = match shared.slots.clone().acquire_owned().await {
         Ok(p) => p,
-        Err(_) => return text(503, "shutting down\n"),
+        Err(_) => return (text(503, "shutting down\n"), None),
     };
+    // Set if this future is dropped before the response is complete: the
+    // client has gone, and the guest is stopped.
+    let cancel = CancelOnDrop::new();
     let worker = {
         let shared2 = shared.clone();
+        let cancel = cancel.flag.clone();
         shared.workers.run(move || {
-            let end = match prepared {
-                Prepared::P2(p) => run_guest(&shared2, p, id),
-                Prepared::P3(p) => run_guest_p3(&shared2, p, id),
+            let end = if cancel.is_cancelled() {
+                GuestEnd::TimedOut
+            } else {
+                warden_kernel::cancel::scope(&cancel, || match prepared {
+                    Prepared::P2(p) => run_guest(&shared2, p, id, &cancel),
+                    Prepared::P3(p) => run_guest_p3(&shared2, p, id, &cancel),
+                })
             };
+            if cancel.is_cancelled() {
+                tracing::info!(target: "warden::serve", "request {id}: cancelled, the client has gone");
+            }
             drop(permit);
             end
         })
@@ -416,13 +460,13 @@ async fn respond(
     // The response arrives when the guest sets it, usually before it
     // returns (it may go on writing the body).
     let outcome = rx.await;
-    match outcome {
+    let response = match outcome {
         Ok(Ok(resp)) => {
             let (parts, body) = resp.into_parts();
             let body = body
                 .map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)
                 .boxed();
-            http::Response::from_parts(parts, body)
+            return (http::Response::from_parts(parts, body), Some(cancel));
         }
         Ok(Err(code)) => {
             tracing::warn!(target: "warden::serve", "request {id}: the guest answered with error {code:?}");
@@ -452,7 +496,11 @@ async fn respond(
                 }
             }
         }
-    }
+    };
+    // The guest has answered with an error or ended: nothing to cancel.
+    let mut cancel = cancel;
+    cancel.armed = false;
+    (response, None)
 }
 
 fn error_status(code: &ErrorCode) -> u16 {
@@ -489,6 +537,7 @@ fn run_guest_p3(
     shared: &Shared,
     prepared: warden_http::p3::server::PreparedRequest,
     id: u64,
+    cancel: &Cancel,
 ) -> GuestEnd {
     thread_local! {
         static RT: Option<tokio::runtime::Runtime> = tokio::runtime::Builder::new_current_thread()
@@ -506,9 +555,7 @@ fn run_guest_p3(
                 shared.sandbox_kernel.clone(),
                 Some(shared.http.clone()),
             )?;
-            let ticks = (timeout.as_millis() / TICK.as_millis()).max(1) as u64;
-            store.set_epoch_deadline(ticks);
-            store.data_mut().wasi.kernel.deadline = Some(deadline_after(timeout));
+            limit_request(&mut store, timeout, cancel);
             let instance = shared.pre.instantiate_async(&mut store).await?;
             let iface = instance
                 .get_export_index(&mut store, None, &shared.handler)
@@ -524,10 +571,22 @@ fn run_guest_p3(
                 warden_http::p3::server::call_handler(a, Host::http_p3_view, handle, prepared).await
             });
             // The epoch interrupts wasm code; a guest waiting in the host
-            // (a future it never completes) is stopped here.
+            // (a future it never completes) is stopped here, at its time
+            // limit or soon after its client has gone.
+            let cancelled = async {
+                while !cancel.is_cancelled() {
+                    tokio::time::sleep(CANCEL_CHECK).await;
+                }
+            };
+            let call = async {
+                tokio::select! {
+                    r = call => Some(r),
+                    () = cancelled => None,
+                }
+            };
             match tokio::time::timeout(timeout, call).await {
-                Err(_) => Ok(GuestEnd::TimedOut),
-                Ok(r) => match r.and_then(|r| r) {
+                Err(_) | Ok(None) => Ok(GuestEnd::TimedOut),
+                Ok(Some(r)) => match r.and_then(|r| r) {
                     Ok(()) => Ok(GuestEnd::Returned),
                     Err(e) => {
                         if matches!(
@@ -553,12 +612,42 @@ fn run_guest_p3(
 
 enum GuestEnd {
     Returned,
+    /// Out of time, or cancelled because the client has gone.
     TimedOut,
     Trapped(anyhow::Error),
 }
 
+/// How often a served guest's cancellation is looked at where the kernel
+/// does not look (the p3 event loop).
+const CANCEL_CHECK: Duration = Duration::from_millis(20);
+
+/// A request's bounds on its store: the epoch interrupts the guest's code
+/// once `timeout` has passed or `cancel` is set (looked at every [`TICK`]),
+/// and the kernel's deadline ends host waits at `timeout` (the kernel's
+/// [`warden_kernel::cancel::scope`], set by the caller, ends them on
+/// `cancel`).
+fn limit_request(store: &mut wasmtime::Store<Host>, timeout: Duration, cancel: &Cancel) {
+    let mut ticks_left = (timeout.as_millis() / TICK.as_millis()).max(1) as u64;
+    let cancel = cancel.clone();
+    store.set_epoch_deadline(1);
+    store.epoch_deadline_callback(move |_| {
+        ticks_left -= 1;
+        Ok(if ticks_left == 0 || cancel.is_cancelled() {
+            wasmtime::UpdateDeadline::Interrupt
+        } else {
+            wasmtime::UpdateDeadline::Continue(1)
+        })
+    });
+    store.data_mut().wasi.kernel.deadline = Some(deadline_after(timeout));
+}
+
 /// Instantiates the component for one request and calls its handler.
-fn run_guest(shared: &Shared, prepared: warden_http::server::PreparedRequest, id: u64) -> GuestEnd {
+fn run_guest(
+    shared: &Shared,
+    prepared: warden_http::server::PreparedRequest,
+    id: u64,
+    cancel: &Cancel,
+) -> GuestEnd {
     let result = (|| -> anyhow::Result<GuestEnd> {
         let mut store = new_store_untimed(
             &shared.engine,
@@ -566,10 +655,7 @@ fn run_guest(shared: &Shared, prepared: warden_http::server::PreparedRequest, id
             shared.sandbox_kernel.clone(),
             Some(shared.http.clone()),
         )?;
-        let ticks = (shared.options.request_timeout.as_millis() / TICK.as_millis()).max(1) as u64;
-        store.set_epoch_deadline(ticks);
-        store.data_mut().wasi.kernel.deadline =
-            Some(deadline_after(shared.options.request_timeout));
+        limit_request(&mut store, shared.options.request_timeout, cancel);
         let instance = shared.pre.instantiate(&mut store)?;
         let iface = instance
             .get_export_index(&mut store, None, &shared.handler)

@@ -19,6 +19,7 @@
 //! | `/stderr?TEXT` | writes `guest stderr: TEXT\n` to stderr, then 200 `ok\n` |
 //! | `/count` | 200, `N\n`: how many requests this instance has handled (1 when every request gets a fresh instance) |
 //! | `/alloc/N` | reserves and touches N bytes of memory: 200 `allocated N bytes\n`, or 507 `cannot allocate N bytes\n` when memory cannot grow |
+//! | `/resources/N` | holds N fresh `fields` resources at once, then 200 `held N\n` (a trap once the host's resource limit is reached) |
 //! | anything else | 404 `not found\n` |
 
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -96,6 +97,16 @@ impl wasip2::exports::http::incoming_handler::Guest for Proxy {
                 fields(&[("content-type", "text/plain")]),
                 format!("{handled}\n").as_bytes(),
             ),
+            p if p.starts_with("/resources/") => {
+                let n: usize = p["/resources/".len()..].parse().unwrap_or(0);
+                let held: Vec<Fields> = (0..n).map(|_| Fields::new()).collect();
+                respond(
+                    out,
+                    200,
+                    Fields::new(),
+                    format!("held {}\n", held.len()).as_bytes(),
+                );
+            }
             p if p.starts_with("/alloc/") => match p["/alloc/".len()..].parse::<usize>() {
                 Ok(n) => {
                     let mut v: Vec<u8> = Vec::new();

@@ -25,6 +25,7 @@
 
 pub mod confine;
 pub mod conformance;
+pub mod serve;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
