@@ -478,10 +478,40 @@ pub(crate) fn rw_attempts(host_parent: bool) -> Vec<Row> {
         // --- after everything, the sandbox still holds what it should ---
         read_is("file.txt unchanged at the end", R, "file.txt", b"inside"),
     ]);
-    for absent in ["stolen.txt", "stolen_dir", "hl", "nul_link"] {
+    v.extend(matrix_rows());
+    for absent in ["stolen.txt", "stolen_dir", "hl", "nul_link", "linked_in", "moved_in"] {
         v.push(stat(&format!("{absent} was not created"), R, NOFOLLOW, absent, NOENT));
     }
     v
+}
+
+/// The escape matrix (guests/shared/escape_matrix.rs) as rows: each
+/// attempt refused with `not-permitted`.
+pub(crate) fn matrix_rows() -> Vec<Row> {
+    use super::escape_matrix::{matrix, Try};
+    matrix()
+        .into_iter()
+        .map(|(name, t, p)| {
+            let op = match t {
+                Try::OpenRead => Op::Open(R, FOLLOW, p, NONE, RD),
+                Try::OpenCreateWrite => Op::Open(R, FOLLOW, p, CREAT, RW),
+                Try::OpenDir => Op::Open(R, FOLLOW, p, DIR, DRW),
+                Try::StatFollow => Op::Stat(R, FOLLOW, p),
+                Try::StatNofollow => Op::Stat(R, NOFOLLOW, p),
+                Try::Mkdir => Op::Mkdir(R, p),
+                Try::Unlink => Op::Unlink(R, p),
+                Try::Rmdir => Op::Rmdir(R, p),
+                Try::Symlink => Op::Symlink(s("x"), R, p),
+                Try::LinkTo => Op::Link(R, NOFOLLOW, s("file.txt"), R, p),
+                Try::LinkFrom => Op::Link(R, FOLLOW, p, R, s("linked_in")),
+                Try::RenameTo => Op::Rename(R, s("file.txt"), R, p),
+                Try::RenameFrom => Op::Rename(R, p, R, s("moved_in")),
+                Try::Readlink => Op::Readlink(R, p, None),
+                Try::SetTimesFollow => Op::SetTimes(R, FOLLOW, p),
+            };
+            row(&name, PERM, op)
+        })
+        .collect()
 }
 
 /// The `ro` mode, in p1-confine's order.

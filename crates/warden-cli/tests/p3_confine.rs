@@ -21,10 +21,10 @@
 
 mod common;
 
-/// Attempts of the `rw` mode: p2-confine's 210. Every p2 attempt has a 0.3
+/// Attempts of the `rw` mode: p2-confine's 1,652. Every p2 attempt has a 0.3
 /// counterpart (p2's `read`/`write` become `read-via-stream` /
 /// `write-via-stream`), so none is dropped or added.
-const RW_ATTEMPTS: u32 = 210;
+const RW_ATTEMPTS: u32 = 1652;
 /// Attempts of the `ro` mode: p2-confine's 51 (p2's `read(3, 5)` at the end
 /// of file.txt is `read-via-stream(5)`, which must end with no bytes).
 const RO_ATTEMPTS: u32 = 51;

@@ -18,6 +18,9 @@
 
 use wasi::{Errno, Fd};
 
+#[path = "../../shared/escape_matrix.rs"]
+mod escape_matrix;
+
 const ROOT: Fd = 3;
 
 const FOLLOW: wasi::Lookupflags = wasi::LOOKUPFLAGS_SYMLINK_FOLLOW;
@@ -1893,9 +1896,45 @@ fn confine(s: &mut Suite, host_parent: Option<&str>) {
                 .map(|v| String::from_utf8_lossy(v).into_owned())
         ),
     );
-    for absent in ["stolen.txt", "stolen_dir", "hl", "nul_link"] {
+    escape_matrix(s);
+    for absent in [
+        "stolen.txt",
+        "stolen_dir",
+        "hl",
+        "nul_link",
+        "linked_in",
+        "moved_in",
+    ] {
         let r = unsafe { wasi::path_filestat_get(ROOT, NOFOLLOW, absent) };
         s.check(&format!("{absent} was not created"), &r, NOENT);
+    }
+}
+
+/// The escape matrix (guests/shared/escape_matrix.rs): every path out of
+/// the preopen with every path operation, each refused with `perm`.
+fn escape_matrix(s: &mut Suite) {
+    use escape_matrix::{matrix, Try};
+    for (name, t, p) in matrix() {
+        let p = p.as_str();
+        match t {
+            Try::OpenRead => s.open(&name, ROOT, FOLLOW, p, O_NONE, R_READ, PERM),
+            Try::OpenCreateWrite => s.open(&name, ROOT, FOLLOW, p, O_CREAT, R_WRITE, PERM),
+            Try::OpenDir => s.open(&name, ROOT, FOLLOW, p, O_DIR, R_DIR, PERM),
+            Try::StatFollow => s.stat(&name, ROOT, FOLLOW, p, PERM),
+            Try::StatNofollow => s.stat(&name, ROOT, NOFOLLOW, p, PERM),
+            Try::Mkdir => s.mkdir(&name, ROOT, p, PERM),
+            Try::Unlink => s.unlink(&name, ROOT, p, PERM),
+            Try::Rmdir => s.rmdir(&name, ROOT, p, PERM),
+            Try::Symlink => s.symlink(&name, "x", ROOT, p, PERM),
+            Try::LinkTo => s.link(&name, ROOT, NOFOLLOW, "file.txt", ROOT, p, PERM),
+            Try::LinkFrom => s.link(&name, ROOT, FOLLOW, p, ROOT, "linked_in", PERM),
+            Try::RenameTo => s.rename(&name, ROOT, "file.txt", ROOT, p, PERM),
+            Try::RenameFrom => s.rename(&name, ROOT, p, ROOT, "moved_in", PERM),
+            Try::Readlink => {
+                s.readlink(&name, ROOT, p, PERM);
+            }
+            Try::SetTimesFollow => s.set_times(&name, ROOT, FOLLOW, p, PERM),
+        }
     }
 }
 

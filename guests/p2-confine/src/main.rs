@@ -53,6 +53,8 @@ use wasip2::filesystem::types::{
     OpenFlags as O, PathFlags,
 };
 
+#[path = "../../shared/escape_matrix.rs"]
+mod escape_matrix;
 #[path = "../../shared/confine_tables.rs"]
 mod tables;
 use tables::*;

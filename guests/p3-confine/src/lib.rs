@@ -148,6 +148,8 @@ impl F {
     }
 }
 
+#[path = "../../shared/escape_matrix.rs"]
+mod escape_matrix;
 #[path = "../../shared/confine_tables.rs"]
 mod tables;
 use tables::*;

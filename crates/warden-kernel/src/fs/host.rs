@@ -73,6 +73,15 @@ impl HostDir {
     }
 }
 
+/// Whether `path`'s last step goes through a directory (`d/`, `d/.`,
+/// `d/..`), so a link `d` is followed whatever the call's lookup flags:
+/// POSIX resolves `link/.` through the link, while cap-std's `symlink_
+/// metadata` reduces it to `link` and stats the link itself.
+fn names_a_directory(path: &str) -> bool {
+    let last = path.rsplit('/').next().unwrap_or(path);
+    path.ends_with('/') || (path.contains('/') && (last == "." || last == ".."))
+}
+
 /// `dir/` names `dir`: drop trailing slashes (but keep `/` itself).
 fn trim_slashes(path: &str) -> &str {
     let t = path.trim_end_matches('/');
@@ -150,6 +159,10 @@ fn metadata_stat(m: &cap_std::fs::Metadata) -> Filestat {
 
 impl Dir for HostDir {
     fn open_at(&self, path: &str, opts: &OpenOptions) -> Result<Opened> {
+        if opts.create && opts.directory {
+            // What Linux answers since 6.4 (and Wasmtime), on every kernel.
+            return Err(Errno::Inval);
+        }
         let mut o = cap_std::fs::OpenOptions::new();
         // std needs write access to create or truncate; rights, not the host
         // open mode, decide what the guest may do with the descriptor.
@@ -260,7 +273,7 @@ impl Dir for HostDir {
 
     fn stat_at(&self, path: &str, follow: bool) -> Result<Filestat> {
         // A trailing slash follows a final symlink and needs a directory.
-        let must_be_dir = path.ends_with('/');
+        let must_be_dir = names_a_directory(path);
         let m = if follow || must_be_dir {
             self.dir.metadata(path)?
         } else {
@@ -274,7 +287,7 @@ impl Dir for HostDir {
     }
 
     fn set_times_at(&self, path: &str, follow: bool, atim: SetTime, mtim: SetTime) -> Result<()> {
-        let must_be_dir = path.ends_with('/');
+        let must_be_dir = names_a_directory(path);
         if must_be_dir {
             self.stat_at(path, true)?;
         }
@@ -504,5 +517,38 @@ impl File for HostFile {
             return Ok(size.saturating_sub(pos));
         }
         Ok(rustix::io::ioctl_fionread(&self.fd).unwrap_or(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `<tmp>/sandbox` (the directory) beside `<tmp>/outside/secret.txt`,
+    /// with `sandbox/l_out -> ../outside`.
+    fn layout() -> (tempfile::TempDir, HostDir) {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(tmp.path().join("sandbox")).unwrap();
+        std::fs::create_dir_all(tmp.path().join("outside")).unwrap();
+        std::fs::write(tmp.path().join("outside/secret.txt"), "secret").unwrap();
+        std::os::unix::fs::symlink("../outside", tmp.path().join("sandbox/l_out")).unwrap();
+        let dir = HostDir::open_ambient(&tmp.path().join("sandbox")).unwrap();
+        (tmp, dir)
+    }
+
+    /// Found by the escape matrix: a stat without following the last link
+    /// of `l_out/.` still has to go through `l_out`, which leaves the
+    /// directory; it answered with the stat of `outside`.
+    #[test]
+    fn stat_without_follow_of_a_path_through_an_outside_link_is_refused() {
+        let (_tmp, dir) = layout();
+        for path in ["l_out/.", "l_out/./", "l_out/secret.txt", "l_out/.."] {
+            let got = dir.stat_at(path, false).map(|s| s.file_type());
+            assert_eq!(got, Err(Errno::Perm), "stat_at({path:?}, nofollow)");
+        }
+        assert_eq!(
+            dir.stat_at("l_out", false).map(|s| s.file_type()),
+            Ok(FileType::SymbolicLink)
+        );
     }
 }
