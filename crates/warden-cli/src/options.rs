@@ -418,6 +418,8 @@ impl SandboxArgs {
                 "max-resources" => limits.max_resources = Some(number(key, val)?),
                 "hostcall-fuel" => limits.hostcall_fuel = Some(number(key, val)?),
                 "max-random-size" => limits.max_random_size = Some(number(key, val)?),
+                "max-http-fields-size" => limits.max_http_fields_size = Some(number(key, val)?),
+                "max-http-fields-total" => limits.max_http_fields_total = Some(number(key, val)?),
                 "cwd" => {
                     initial_cwd = Some(
                         val.context("-S cwd needs a directory: -S cwd=DIR")?

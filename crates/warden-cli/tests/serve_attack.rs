@@ -136,6 +136,7 @@ fn attack(addr: std::net::SocketAddr) -> Vec<String> {
         ("/alloc/1000000000", 507, 10),
         ("/resources/200000", 500, 5),
         ("/no-response", 500, 10),
+        ("/fields/2000", 500, 3),
     ];
     for &(path, status, n) in expect {
         attackers.push(std::thread::spawn(move || {
@@ -276,4 +277,45 @@ fn a_well_behaved_client_keeps_its_answers_under_attack() {
     );
     assert!(alive(pid));
     assert_eq!(srv.get("/hello").status, 200);
+}
+
+/// HTTP `fields` a guest builds are bounded one by one (`-S
+/// max-http-fields-size`, a trap on 0.2 as in Wasmtime) and all together per
+/// instance (`-S max-http-fields-total`, a trap naming the limit); with
+/// the defaults (128 KiB, 64 MiB), 2,000 fields of 100 kB each are a trap,
+/// not 200 MB of host memory.
+#[test]
+fn http_fields_are_bounded_one_by_one_and_per_instance() {
+    let srv = Server::start(&["-S", "max-http-fields-total=1000000"]);
+    let r = srv.get("/fields/5");
+    assert_eq!((r.status, r.text().as_str()), (200, "held 5\n"));
+    assert_eq!(srv.get("/fields/20").status, 500);
+    assert!(
+        srv.wait_stderr_line(Duration::from_secs(3), |l| l
+            .contains("-S max-http-fields-total")),
+        "the trap does not name the limit:\n{}",
+        srv.stderr()
+    );
+    // The budget is per instance: the next request has all of it.
+    assert_eq!(srv.get("/fields/5").status, 200);
+
+    // One fields over its own bound: 0.2 has no error for it, so a trap,
+    // as in Wasmtime.
+    let srv = Server::start(&["-S", "max-http-fields-size=50000"]);
+    assert_eq!(srv.get("/fields/1").status, 500);
+    assert!(
+        srv.wait_stderr_line(Duration::from_secs(3), |l| l
+            .contains("-S max-http-fields-size")),
+        "the trap does not name the limit:\n{}",
+        srv.stderr()
+    );
+
+    let srv = Server::start(&[]);
+    let before = rss_kib(srv.pid());
+    assert_eq!(srv.get("/fields/2000").status, 500);
+    let peak = proc_status(srv.pid(), "VmHWM:");
+    assert!(
+        peak < before + 150 * 1024,
+        "2,000 fields of 100 kB took the host from {before} KiB to a peak of {peak} KiB"
+    );
 }

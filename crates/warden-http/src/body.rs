@@ -743,7 +743,7 @@ impl HostOutgoingBody for HttpView<'_> {
         trailers: Option<Resource<Fields>>,
     ) -> wasmtime::Result<Result<(), ErrorCode>> {
         let trailers = match trailers {
-            Some(t) => Some(self.take_fields(t)?),
+            Some(t) => Some(self.take_fields(t)?.0),
             None => None,
         };
         let mut body = self.wasi.table.delete(b)?;

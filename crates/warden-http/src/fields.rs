@@ -6,6 +6,7 @@
 
 use crate::bindings::wasi::http::types::{FieldName, FieldValue, HeaderError, HostFields};
 use crate::HttpView;
+use warden_kernel::held::{Held, HeldBytes, HeldError, DEFAULT_MAX_ONE, ENTRY_OVERHEAD};
 use wasmtime::component::Resource;
 
 /// Field names a guest may not set: hop-by-hop fields (RFC 9110 §7.6.1,
@@ -24,18 +25,34 @@ pub const FORBIDDEN: &[&str] = &[
     "http2-settings",
 ];
 
-/// Most entries one `fields` may hold, and most bytes of names and values
-/// together: a guest cannot make the host hold unbounded headers.
+/// Most entries one `fields` may hold. Its bytes are bounded by the
+/// kernel's [`HeldBytes`] (`-S max-http-fields-size`, and with every other
+/// `fields` of the instance, `-S max-http-fields-total`): a guest cannot
+/// make the host hold unbounded headers.
 pub const MAX_ENTRIES: usize = 1024;
-pub const MAX_BYTES: usize = 1 << 20;
 
 /// A `fields` resource.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct Fields {
     pub entries: Vec<(String, Vec<u8>)>,
     /// Fields owned by a request, response or future: every change fails
     /// with `immutable`.
     pub immutable: bool,
+    /// The charge of fields a guest made (`new`, `from-list`, `clone`)
+    /// against its instance's budget; host-made fields are bounded where
+    /// they come from (the server's and client's header limits).
+    held: Option<Held>,
+}
+
+/// A copy the host makes for itself is not charged to the guest.
+impl Clone for Fields {
+    fn clone(&self) -> Fields {
+        Fields {
+            entries: self.entries.clone(),
+            immutable: self.immutable,
+            held: None,
+        }
+    }
 }
 
 impl Fields {
@@ -43,11 +60,24 @@ impl Fields {
         Fields {
             entries,
             immutable: true,
+            held: None,
         }
     }
 
+    /// Empty fields made by the guest, charged to `budget`.
+    pub fn charged(budget: &HeldBytes) -> Fields {
+        Fields {
+            held: Some(budget.hold()),
+            ..Fields::default()
+        }
+    }
+
+    /// What the fields cost the host: their bytes and a little per entry.
     fn bytes(&self) -> usize {
-        self.entries.iter().map(|(n, v)| n.len() + v.len()).sum()
+        self.entries
+            .iter()
+            .map(|(n, v)| n.len() + v.len() + ENTRY_OVERHEAD)
+            .sum()
     }
 
     /// Values of `name` (already lower-case), in insertion order.
@@ -87,12 +117,17 @@ pub enum FieldError {
     Forbidden,
     Immutable,
     SizeExceeded,
+    /// The instance's `fields` together would pass this many bytes
+    /// (`-S max-http-fields-total`): a trap, see [`answer`].
+    HeldTotal(usize),
 }
 
 impl From<FieldError> for HeaderError {
     fn from(e: FieldError) -> HeaderError {
         match e {
-            FieldError::InvalidSyntax | FieldError::SizeExceeded => HeaderError::InvalidSyntax,
+            FieldError::InvalidSyntax | FieldError::SizeExceeded | FieldError::HeldTotal(_) => {
+                HeaderError::InvalidSyntax
+            }
             FieldError::Forbidden => HeaderError::Forbidden,
             FieldError::Immutable => HeaderError::Immutable,
         }
@@ -141,9 +176,13 @@ pub fn to_header_map(entries: &[(String, Vec<u8>)]) -> http::HeaderMap {
 
 /// The rules of `fields`, shared by wasi:http 0.2 and 0.3.
 impl Fields {
-    /// Fields from a guest's list: every name and value checked.
-    pub fn from_list(list: Vec<(String, Vec<u8>)>) -> Result<Fields, FieldError> {
-        let mut f = Fields::default();
+    /// Fields from a guest's list, charged to `budget`: every name and
+    /// value checked.
+    pub fn from_list(
+        list: Vec<(String, Vec<u8>)>,
+        budget: &HeldBytes,
+    ) -> Result<Fields, FieldError> {
+        let mut f = Fields::charged(budget);
         for (name, value) in list {
             f.append(&name, value)?;
         }
@@ -162,12 +201,12 @@ impl Fields {
         found
     }
 
-    /// A mutable copy (`clone`).
-    pub fn clone_mutable(&self) -> Fields {
-        Fields {
-            entries: self.entries.clone(),
-            immutable: false,
-        }
+    /// A mutable copy (`clone`) for the guest, charged to `budget`.
+    pub fn clone_mutable(&self, budget: &HeldBytes) -> Result<Fields, FieldError> {
+        let mut copy = Fields::charged(budget);
+        let entries = self.entries.clone();
+        mutate(&mut copy, |en| *en = entries)?;
+        Ok(copy)
     }
 
     fn mutable_named(&mut self, name: &str) -> Result<String, FieldError> {
@@ -210,11 +249,14 @@ impl HttpView<'_> {
         Ok(self.wasi.table.get_mut(f)?)
     }
 
+    /// The entries of fields the guest hands over, with their charge: the
+    /// request or response that keeps them keeps it too.
     pub(crate) fn take_fields(
         &mut self,
         f: Resource<Fields>,
-    ) -> wasmtime::Result<Vec<(String, Vec<u8>)>> {
-        Ok(self.wasi.table.delete(f)?.entries)
+    ) -> wasmtime::Result<(crate::body::FieldList, Option<Held>)> {
+        let f = self.wasi.table.delete(f)?;
+        Ok((f.entries, f.held))
     }
 
     pub(crate) fn push_fields(&mut self, f: Fields) -> wasmtime::Result<Resource<Fields>> {
@@ -233,25 +275,66 @@ fn mutate(
     let before = entries.clone();
     change(&mut entries);
     f.entries = entries;
-    if f.entries.len() > MAX_ENTRIES || f.bytes() > MAX_BYTES {
+    let bytes = f.bytes();
+    let charged = match &mut f.held {
+        Some(held) => held.resize(bytes).map_err(|e| match e {
+            HeldError::One => FieldError::SizeExceeded,
+            HeldError::Total(max) => FieldError::HeldTotal(max),
+        }),
+        None if bytes > DEFAULT_MAX_ONE => Err(FieldError::SizeExceeded),
+        None => Ok(()),
+    };
+    let charged = if f.entries.len() > MAX_ENTRIES {
+        Err(FieldError::SizeExceeded)
+    } else {
+        charged
+    };
+    if let Err(e) = charged {
         f.entries = before;
-        return Err(FieldError::SizeExceeded);
+        let bytes = f.bytes();
+        if let Some(held) = &mut f.held {
+            // Back to what it was, which fitted.
+            let _ = held.resize(bytes);
+        }
+        return Err(e);
     }
     Ok(())
 }
 
+/// A `fields` method's answer for the guest: its WASI error, or a trap
+/// naming the limit when the instance's fields together would pass
+/// `-S max-http-fields-total` (a guest that holds that much is not going
+/// to recover), and, where the version has no error for it
+/// (`size_is_trap`: 0.2's `header-error` has no `size-exceeded`), when one
+/// `fields` would pass `-S max-http-fields-size` — as Wasmtime does.
+pub(crate) fn answer<T, E: From<FieldError>>(
+    r: Result<T, FieldError>,
+    size_is_trap: bool,
+) -> wasmtime::Result<Result<T, E>> {
+    match r {
+        Err(FieldError::HeldTotal(max)) => Err(wasmtime::format_err!(
+            "the guest's HTTP fields would hold more than {max} bytes of host memory (-S max-http-fields-total)"
+        )),
+        Err(FieldError::SizeExceeded) if size_is_trap => Err(wasmtime::format_err!(
+            "one HTTP fields would pass its limit of entries or bytes (-S max-http-fields-size)"
+        )),
+        r => Ok(r.map_err(E::from)),
+    }
+}
+
 impl HostFields for HttpView<'_> {
     fn new(&mut self) -> wasmtime::Result<Resource<Fields>> {
-        self.push_fields(Fields::default())
+        let f = Fields::charged(&self.wasi.kernel.held);
+        self.push_fields(f)
     }
 
     fn from_list(
         &mut self,
         list: Vec<(FieldName, FieldValue)>,
     ) -> wasmtime::Result<Result<Resource<Fields>, HeaderError>> {
-        match Fields::from_list(list) {
+        match answer(Fields::from_list(list, &self.wasi.kernel.held), true)? {
             Ok(f) => Ok(Ok(self.push_fields(f)?)),
-            Err(e) => Ok(Err(e.into())),
+            Err(e) => Ok(Err(e)),
         }
     }
 
@@ -269,7 +352,7 @@ impl HostFields for HttpView<'_> {
         name: FieldName,
         values: Vec<FieldValue>,
     ) -> wasmtime::Result<Result<(), HeaderError>> {
-        Ok(self.fields(&f)?.set(&name, values).map_err(Into::into))
+        answer(self.fields(&f)?.set(&name, values), true)
     }
 
     fn delete(
@@ -277,7 +360,7 @@ impl HostFields for HttpView<'_> {
         f: Resource<Fields>,
         name: FieldName,
     ) -> wasmtime::Result<Result<(), HeaderError>> {
-        Ok(self.fields(&f)?.delete(&name).map(drop).map_err(Into::into))
+        answer(self.fields(&f)?.delete(&name).map(drop), true)
     }
 
     fn append(
@@ -286,7 +369,7 @@ impl HostFields for HttpView<'_> {
         name: FieldName,
         value: FieldValue,
     ) -> wasmtime::Result<Result<(), HeaderError>> {
-        Ok(self.fields(&f)?.append(&name, value).map_err(Into::into))
+        answer(self.fields(&f)?.append(&name, value), true)
     }
 
     fn entries(&mut self, f: Resource<Fields>) -> wasmtime::Result<Vec<(FieldName, FieldValue)>> {
@@ -294,8 +377,16 @@ impl HostFields for HttpView<'_> {
     }
 
     fn clone(&mut self, f: Resource<Fields>) -> wasmtime::Result<Resource<Fields>> {
-        let copy = self.fields(&f)?.clone_mutable();
-        self.push_fields(copy)
+        let copy = {
+            let src: &Fields = self.wasi.table.get(&f)?;
+            src.clone_mutable(&self.wasi.kernel.held)
+        };
+        match answer::<_, HeaderError>(copy, true)? {
+            Ok(copy) => self.push_fields(copy),
+            // A copy of fields that fitted fits, unless the instance's
+            // budget is spent: `answer` trapped above.
+            Err(e) => wasmtime::bail!("cannot copy the fields: {e:?}"),
+        }
     }
 
     fn drop(&mut self, f: Resource<Fields>) -> wasmtime::Result<()> {
@@ -327,5 +418,31 @@ mod tests {
         assert!(is_field_value(b" lead"));
         assert!(is_field_value(b" \t"));
         assert!(!is_field_value(b"nul\0"));
+    }
+
+    /// Guest-made fields are charged as they grow and give their bytes
+    /// back when dropped; a refused change leaves both fields and charge as
+    /// they were.
+    #[test]
+    fn guest_fields_are_charged_to_the_instance() {
+        let budget = HeldBytes::new(1000, 1500);
+        let mut a = Fields::charged(&budget);
+        a.append("x", vec![b'v'; 500]).unwrap();
+        assert_eq!(budget.used(), 1 + 500 + ENTRY_OVERHEAD);
+        assert_eq!(
+            a.append("y", vec![b'v'; 500]),
+            Err(FieldError::SizeExceeded)
+        );
+        assert_eq!((a.entries.len(), budget.used()), (1, 565));
+        let b = Fields::from_list(vec![("z".into(), vec![b'v'; 800])], &budget).unwrap();
+        let c = b.clone_mutable(&budget);
+        assert_eq!(c.err(), Some(FieldError::HeldTotal(1500)));
+        assert_eq!(budget.used(), 565 + 865);
+        // A copy the host makes for itself is not charged.
+        let host_copy = b.clone();
+        drop((a, b));
+        assert_eq!(budget.used(), 0);
+        drop(host_copy);
+        assert_eq!(budget.used(), 0);
     }
 }

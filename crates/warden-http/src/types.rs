@@ -14,6 +14,7 @@ use crate::HttpView;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::oneshot;
+use warden_kernel::held::Held;
 use warden_kernel::Errno;
 use warden_p2::io::{IoError, Pollable};
 use wasmtime::component::Resource;
@@ -35,6 +36,8 @@ pub struct OutgoingRequest {
     authority: Option<String>,
     path_with_query: Option<String>,
     headers: FieldList,
+    /// The headers' charge against the instance's fields budget.
+    _held: Option<Held>,
     /// The host side of the body, once the guest asked for it.
     body: Option<ChannelBody>,
     body_given: bool,
@@ -64,6 +67,8 @@ pub struct IncomingResponse {
 pub struct OutgoingResponse {
     status: u16,
     headers: FieldList,
+    /// The headers' charge against the instance's fields budget.
+    _held: Option<Held>,
     body: Option<ChannelBody>,
     body_given: bool,
 }
@@ -168,13 +173,14 @@ impl HostIncomingRequest for HttpView<'_> {
 
 impl HostOutgoingRequest for HttpView<'_> {
     fn new(&mut self, headers: Resource<Fields>) -> wasmtime::Result<Resource<OutgoingRequest>> {
-        let headers = self.take_fields(headers)?;
+        let (headers, held) = self.take_fields(headers)?;
         Ok(self.wasi.table.push(OutgoingRequest {
             method: Method::Get,
             scheme: None,
             authority: None,
             path_with_query: None,
             headers,
+            _held: held,
             body: None,
             body_given: false,
         })?)
@@ -392,10 +398,11 @@ impl HostIncomingResponse for HttpView<'_> {
 
 impl HostOutgoingResponse for HttpView<'_> {
     fn new(&mut self, headers: Resource<Fields>) -> wasmtime::Result<Resource<OutgoingResponse>> {
-        let headers = self.take_fields(headers)?;
+        let (headers, held) = self.take_fields(headers)?;
         Ok(self.wasi.table.push(OutgoingResponse {
             status: 200,
             headers,
+            _held: held,
             body: None,
             body_given: false,
         })?)

@@ -14,6 +14,7 @@ pub mod clock;
 pub mod config;
 pub mod errno;
 pub mod fs;
+pub mod held;
 pub mod ipsock;
 pub mod keyvalue;
 pub mod net;
@@ -42,6 +43,9 @@ pub struct Kernel {
     pub network: net::NetworkPolicy,
     /// Random bytes per call, and the instance's insecure seed.
     pub random: random::Random,
+    /// Bytes the host holds for the guest outside its memory (HTTP
+    /// `fields`), bounded per object and per instance.
+    pub held: held::HeldBytes,
     /// The guest's time limit, in monotonic nanoseconds (`-W timeout`, a
     /// served request's deadline): a call waiting in the host past it ends
     /// the guest ([`poll::wait_within`]), which the engine's epoch check

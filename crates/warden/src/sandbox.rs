@@ -40,6 +40,14 @@ pub struct Limits {
     /// Most bytes one `get-random-bytes` may ask for (`-S max-random-size`;
     /// 64 MiB otherwise, as in Wasmtime).
     pub max_random_size: Option<u64>,
+    /// Most bytes of one HTTP `fields` the guest builds (`-S
+    /// max-http-fields-size`; 128 KiB otherwise, as in Wasmtime); over it
+    /// the change is refused (0.2 `invalid-syntax`, 0.3 `size-exceeded`).
+    pub max_http_fields_size: Option<usize>,
+    /// Most bytes of all the HTTP `fields` one instance holds (`-S
+    /// max-http-fields-total`; 64 MiB otherwise); over it, a trap naming
+    /// the limit.
+    pub max_http_fields_total: Option<usize>,
 }
 
 /// What a guest may touch, being assembled.
@@ -131,6 +139,7 @@ impl Host {
     pub(crate) fn http_p3_view(&mut self) -> warden_http::p3::HttpP3View<'_> {
         warden_http::p3::HttpP3View {
             table: &mut self.wasi.table,
+            held: &self.wasi.kernel.held,
             http: self
                 .http
                 .as_ref()
@@ -296,6 +305,12 @@ impl SandboxBuilder {
         }
         if let Some(n) = limits.max_random_size {
             self.kernel.random.max_size = n;
+        }
+        if let Some(n) = limits.max_http_fields_size {
+            self.kernel.held.max_one = n;
+        }
+        if let Some(n) = limits.max_http_fields_total {
+            self.kernel.held.max_total = n;
         }
         self.limits = limits;
         self

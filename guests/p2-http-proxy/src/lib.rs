@@ -20,6 +20,7 @@
 //! | `/count` | 200, `N\n`: how many requests this instance has handled (1 when every request gets a fresh instance) |
 //! | `/alloc/N` | reserves and touches N bytes of memory: 200 `allocated N bytes\n`, or 507 `cannot allocate N bytes\n` when memory cannot grow |
 //! | `/resources/N` | holds N fresh `fields` resources at once, then 200 `held N\n` (a trap once the host's resource limit is reached) |
+//! | `/fields/N` | holds N `fields`, each with one 100,000-byte value, then 200 `held N\n`; a value refused is 413 `refused after I\n` (0.2 traps instead, past `-S max-http-fields-size` or `-S max-http-fields-total`) |
 //! | anything else | 404 `not found\n` |
 
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -97,6 +98,30 @@ impl wasip2::exports::http::incoming_handler::Guest for Proxy {
                 fields(&[("content-type", "text/plain")]),
                 format!("{handled}\n").as_bytes(),
             ),
+            p if p.starts_with("/fields/") => {
+                let n: usize = p["/fields/".len()..].parse().unwrap_or(0);
+                let value = vec![b'v'; 100_000];
+                let mut held = Vec::new();
+                for i in 0..n {
+                    let f = Fields::new();
+                    if f.append("x-big", &value).is_err() {
+                        respond(
+                            out,
+                            413,
+                            Fields::new(),
+                            format!("refused after {i}\n").as_bytes(),
+                        );
+                        return;
+                    }
+                    held.push(f);
+                }
+                respond(
+                    out,
+                    200,
+                    Fields::new(),
+                    format!("held {}\n", held.len()).as_bytes(),
+                );
+            }
             p if p.starts_with("/resources/") => {
                 let n: usize = p["/resources/".len()..].parse().unwrap_or(0);
                 let held: Vec<Fields> = (0..n).map(|_| Fields::new()).collect();

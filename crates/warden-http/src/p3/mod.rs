@@ -54,6 +54,8 @@ use wasmtime::component::{HasData, ResourceTable};
 /// table (shared with the WASI 0.2 and 0.3 layers) and the HTTP grants.
 pub struct HttpP3View<'a> {
     pub table: &'a mut ResourceTable,
+    /// The instance's budget for the `fields` it makes.
+    pub held: &'a warden_kernel::held::HeldBytes,
     pub http: &'a WasiHttp,
 }
 

@@ -9,7 +9,7 @@ use super::bindings::wasi::http::types::{
 use super::body::{host_body, Body, Trailers};
 use super::{ErrorCode as P3, HttpP3View, WasiHttpP3};
 use crate::client::Timeouts;
-use crate::fields::{FieldError, Fields};
+use crate::fields::{answer, FieldError, Fields};
 use crate::ErrorCode as P2;
 use std::time::Duration;
 use tokio::sync::oneshot;
@@ -62,7 +62,7 @@ impl From<FieldError> for HeaderError {
             FieldError::InvalidSyntax => HeaderError::InvalidSyntax,
             FieldError::Forbidden => HeaderError::Forbidden,
             FieldError::Immutable => HeaderError::Immutable,
-            FieldError::SizeExceeded => HeaderError::SizeExceeded,
+            FieldError::SizeExceeded | FieldError::HeldTotal(_) => HeaderError::SizeExceeded,
         }
     }
 }
@@ -113,15 +113,15 @@ impl wit::Host for HttpP3View<'_> {}
 
 impl HostFields for HttpP3View<'_> {
     fn new(&mut self) -> wasmtime::Result<Resource<Fields>> {
-        Ok(self.table.push(Fields::default())?)
+        Ok(self.table.push(Fields::charged(self.held))?)
     }
     fn from_list(
         &mut self,
         list: Vec<(FieldName, FieldValue)>,
     ) -> wasmtime::Result<Result<Resource<Fields>, HeaderError>> {
-        match Fields::from_list(list) {
+        match answer(Fields::from_list(list, self.held), false)? {
             Ok(f) => Ok(Ok(self.table.push(f)?)),
-            Err(e) => Ok(Err(e.into())),
+            Err(e) => Ok(Err(e)),
         }
     }
     fn get(&mut self, f: Resource<Fields>, name: FieldName) -> wasmtime::Result<Vec<FieldValue>> {
@@ -136,21 +136,21 @@ impl HostFields for HttpP3View<'_> {
         name: FieldName,
         values: Vec<FieldValue>,
     ) -> wasmtime::Result<Result<(), HeaderError>> {
-        Ok(self.fields(&f)?.set(&name, values).map_err(Into::into))
+        answer(self.fields(&f)?.set(&name, values), false)
     }
     fn delete(
         &mut self,
         f: Resource<Fields>,
         name: FieldName,
     ) -> wasmtime::Result<Result<(), HeaderError>> {
-        Ok(self.fields(&f)?.delete(&name).map(drop).map_err(Into::into))
+        answer(self.fields(&f)?.delete(&name).map(drop), false)
     }
     fn get_and_delete(
         &mut self,
         f: Resource<Fields>,
         name: FieldName,
     ) -> wasmtime::Result<Result<Vec<FieldValue>, HeaderError>> {
-        Ok(self.fields(&f)?.delete(&name).map_err(Into::into))
+        answer(self.fields(&f)?.delete(&name), false)
     }
     fn append(
         &mut self,
@@ -158,14 +158,17 @@ impl HostFields for HttpP3View<'_> {
         name: FieldName,
         value: FieldValue,
     ) -> wasmtime::Result<Result<(), HeaderError>> {
-        Ok(self.fields(&f)?.append(&name, value).map_err(Into::into))
+        answer(self.fields(&f)?.append(&name, value), false)
     }
     fn copy_all(&mut self, f: Resource<Fields>) -> wasmtime::Result<Vec<(FieldName, FieldValue)>> {
         Ok(self.fields(&f)?.entries.clone())
     }
     fn clone(&mut self, f: Resource<Fields>) -> wasmtime::Result<Resource<Fields>> {
-        let copy = self.fields(&f)?.clone_mutable();
-        Ok(self.table.push(copy)?)
+        let copy = self.table.get(&f)?.clone_mutable(self.held);
+        match answer::<_, HeaderError>(copy, false)? {
+            Ok(copy) => Ok(self.table.push(copy)?),
+            Err(e) => wasmtime::bail!("cannot copy the fields: {e:?}"),
+        }
     }
     fn drop(&mut self, f: Resource<Fields>) -> wasmtime::Result<()> {
         self.table.delete(f)?;
