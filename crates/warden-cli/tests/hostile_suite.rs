@@ -1,7 +1,8 @@
 //! The hostile-guest suite (issue 11, point 4): small WASI 0.1 modules in
 //! WebAssembly text, each an attack on one bound — memory bounds, handles,
-//! iovecs, paths, poll, clocks, random, the in-memory filesystem's quota,
-//! rights, time, fuel, stack, memory growth. Each must end with the
+//! iovecs, paths, poll, clocks, random, sockets, the in-memory
+//! filesystem's quota, rights, time, fuel, stack, memory growth. (Attacks
+//! on HTTP and on a server are components: serve_attack.rs.) Each must end with the
 //! expected WASI error (the module exits with the errno it got) or a clean
 //! trap (exit 134), within a stated time and a host-RSS bound, with the
 //! host process alive (its exit is the guest's, never a host crash).
@@ -34,6 +35,9 @@ const IMPORTS: &str = r#"
   (import "wasi_snapshot_preview1" "path_symlink" (func $path_symlink (param i32 i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "path_rename" (func $path_rename (param i32 i32 i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "path_create_directory" (func $path_create_directory (param i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "sock_recv" (func $sock_recv (param i32 i32 i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "sock_send" (func $sock_send (param i32 i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "sock_shutdown" (func $sock_shutdown (param i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
 "#;
 
@@ -88,6 +92,12 @@ const NOTSOCK: i32 = 57;
 const NOTCAPABLE: i32 = 76;
 const ISDIR: i32 = 31;
 const MFILE: i32 = 33;
+const AGAIN: i32 = 6;
+const NOTCONN: i32 = 53;
+
+/// A listening socket at fd 4 (after the preopen at 3), as `--tcplisten`
+/// gives a WASI 0.1 module.
+const LISTEN: &str = "--tcplisten=127.0.0.1:0";
 
 /// (name, extra flags, body, expectation).
 fn attacks() -> Vec<(&'static str, Vec<&'static str>, String, Expect)> {
@@ -131,6 +141,15 @@ fn attacks() -> Vec<(&'static str, Vec<&'static str>, String, Expect)> {
         ("fd_read: on a directory", vec![], format!("(i32.store (i32.const 0) (i32.const 16)) (i32.store (i32.const 4) (i32.const 4)) {}", e("(call $fd_read (i32.const 3) (i32.const 0) (i32.const 1) (i32.const 32))")), Exit(ISDIR)),
         ("path_create_directory: out of the preopen", vec![], e("(call $path_create_directory (i32.const 3) (i32.const 2064) (i32.const 4))"), Exit(PERM)),
         ("descriptors: past -S max-resources", vec!["-S", "max-resources=16"], "(loop $more (drop (call $open_f)) (br $more))".to_string(), Exit(MFILE)),
+        ("sock_accept: blocked with nobody connecting, under -W timeout", vec![LISTEN, "-W", "timeout=500ms"], e("(call $sock_accept (i32.const 4) (i32.const 0) (i32.const 16))"), Trap("time limit")),
+        ("sock_accept: non-blocking, nobody connecting", vec![LISTEN], e("(call $sock_accept (i32.const 4) (i32.const 4) (i32.const 16))"), Exit(AGAIN)),
+        ("sock_accept: unknown flags", vec![LISTEN], e("(call $sock_accept (i32.const 4) (i32.const 0xfff0) (i32.const 16))"), Exit(INVAL)),
+        ("sock_accept: result pointer past memory", vec![LISTEN], e("(call $sock_accept (i32.const 4) (i32.const 4) (i32.const -4))"), Exit(FAULT)),
+        ("sock_recv: on a listener, iovecs past memory", vec![LISTEN], e("(call $sock_recv (i32.const 4) (i32.const 0x1fff8) (i32.const 4) (i32.const 0) (i32.const 0) (i32.const 0))"), Exit(FAULT)),
+        ("sock_recv: on a listener", vec![LISTEN], format!("(i32.store (i32.const 0) (i32.const 16)) (i32.store (i32.const 4) (i32.const 4)) {}", e("(call $sock_recv (i32.const 4) (i32.const 0) (i32.const 1) (i32.const 0) (i32.const 32) (i32.const 36))")), Exit(NOTCONN)),
+        ("sock_send: on a listener", vec![LISTEN], format!("(i32.store (i32.const 0) (i32.const 16)) (i32.store (i32.const 4) (i32.const 4)) {}", e("(call $sock_send (i32.const 4) (i32.const 0) (i32.const 1) (i32.const 0) (i32.const 32))")), Exit(NOTCONN)),
+        ("sock_shutdown: unknown direction", vec![LISTEN], e("(call $sock_shutdown (i32.const 4) (i32.const 99))"), Exit(INVAL)),
+        ("sock_shutdown: on a file", vec![], e("(call $sock_shutdown (call $open_f) (i32.const 3))"), Exit(NOTSOCK)),
         ("unreachable", vec![], "unreachable".to_string(), Trap("unreachable")),
         ("a loop with no end, under -W timeout", vec!["-W", "timeout=500ms"], "(loop $spin (br $spin))".to_string(), Trap("interrupt")),
         ("a loop with no end, under --fuel", vec!["--fuel", "1000000"], "(loop $spin (br $spin))".to_string(), Trap("fuel")),
