@@ -279,6 +279,15 @@ fn a_well_behaved_client_keeps_its_answers_under_attack() {
     assert_eq!(srv.get("/hello").status, 200);
 }
 
+/// The server logged a trap naming `limit` within 3 s.
+fn assert_trap_names(srv: &Server, limit: &str) {
+    assert!(
+        srv.wait_stderr_line(Duration::from_secs(3), |l| l.contains(limit)),
+        "no trap naming {limit}:\n{}",
+        srv.stderr()
+    );
+}
+
 /// HTTP `fields` a guest builds are bounded one by one (`-S
 /// max-http-fields-size`, a trap on 0.2 as in Wasmtime) and all together per
 /// instance (`-S max-http-fields-total`, a trap naming the limit); with
@@ -290,12 +299,7 @@ fn http_fields_are_bounded_one_by_one_and_per_instance() {
     let r = srv.get("/fields/5");
     assert_eq!((r.status, r.text().as_str()), (200, "held 5\n"));
     assert_eq!(srv.get("/fields/20").status, 500);
-    assert!(
-        srv.wait_stderr_line(Duration::from_secs(3), |l| l
-            .contains("-S max-http-fields-total")),
-        "the trap does not name the limit:\n{}",
-        srv.stderr()
-    );
+    assert_trap_names(&srv, "-S max-http-fields-total");
     // The budget is per instance: the next request has all of it.
     assert_eq!(srv.get("/fields/5").status, 200);
 
@@ -303,12 +307,7 @@ fn http_fields_are_bounded_one_by_one_and_per_instance() {
     // as in Wasmtime.
     let srv = Server::start(&["-S", "max-http-fields-size=50000"]);
     assert_eq!(srv.get("/fields/1").status, 500);
-    assert!(
-        srv.wait_stderr_line(Duration::from_secs(3), |l| l
-            .contains("-S max-http-fields-size")),
-        "the trap does not name the limit:\n{}",
-        srv.stderr()
-    );
+    assert_trap_names(&srv, "-S max-http-fields-size");
 
     let srv = Server::start(&[]);
     let before = rss_kib(srv.pid());

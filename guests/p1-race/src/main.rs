@@ -123,27 +123,23 @@ fn resolve_round(round: u64, escapes: &mut Vec<String>) {
                 unsafe { wasi::fd_close(f) }.ok();
             }
         }
-        if let Ok(f) = open(fd, "inner.txt", 0, R_READ) {
-            let got = read_all(f);
-            if got != b"INSIDE" {
-                escapes.push(format!(
-                    "through a held d, inner.txt: {:?}",
-                    String::from_utf8_lossy(&got)
-                ));
-            }
-            unsafe { wasi::fd_close(f) }.ok();
-        }
+        check_inner(fd, "inner.txt", escapes);
         unsafe { wasi::fd_close(fd) }.ok();
     }
-    if let Ok(fd) = open(ROOT, "d/inner.txt", 0, R_READ) {
-        let got = read_all(fd);
+    check_inner(ROOT, "d/inner.txt", escapes);
+}
+
+/// `path` beneath `dir`, when it opens, is the jail's `inner.txt`.
+fn check_inner(dir: Fd, path: &str, escapes: &mut Vec<String>) {
+    if let Ok(f) = open(dir, path, 0, R_READ) {
+        let got = read_all(f);
         if got != b"INSIDE" {
             escapes.push(format!(
-                "read d/inner.txt: {:?}",
+                "{path} through fd {dir}: {:?}",
                 String::from_utf8_lossy(&got)
             ));
         }
-        unsafe { wasi::fd_close(fd) }.ok();
+        unsafe { wasi::fd_close(f) }.ok();
     }
 }
 
