@@ -1,18 +1,32 @@
 //! # warden-fuzz
 //!
-//! Sequences of WASI 0.1 calls with hostile arguments, made through Warden's
-//! own linker (`warden_p1::add_to_linker`) by a small module that re-exports
-//! every import, against a sandbox of a read-write preopen (fd 3), a
-//! read-only one (fd 4) and nothing else. Beside them on the host lies a
-//! canary directory that no call may change; `Harness::run` checks it — and
-//! the read-only preopen — after every input.
+//! The harnesses of issue 11's fuzz targets, shared by cargo-fuzz
+//! (`fuzz/fuzz_targets/`) and by fixed-seed tests that run in the README's
+//! test command (and `#[ignore]`d long runs of ten million calls or
+//! resolutions).
 //!
-//! The same decoding serves cargo-fuzz (`fuzz/fuzz_targets/`) and the
-//! fixed-seed test below, which runs in the README's test command.
+//! - (a) [`Harness`]: sequences of WASI 0.1 calls with hostile arguments,
+//!   made through Warden's own linker (`warden_p1::add_to_linker`) by a
+//!   small module that re-exports every import, against a sandbox of a
+//!   read-write preopen (fd 3), a read-only one (fd 4) and nothing else.
+//!   Beside them on the host lies a canary directory that no call may
+//!   change; `Harness::run` checks it — and the read-only preopen — after
+//!   every input.
+//! - (b) [`differential`]: the same filesystem-weighted sequence on the host
+//!   and in-memory backends, each from an empty tree ([`Harness::reset`]),
+//!   must answer alike call for call and leave the same tree ([`tree`], a
+//!   listing made through the `Dir` trait for both).
+//! - (c) [`resolver`]: the in-memory backend's path resolver against the
+//!   host kernel's `openat2(RESOLVE_BENEATH)` on small random trees.
+
+pub mod differential;
+mod fscalls;
+pub mod resolver;
+pub mod tree;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use warden_kernel::fs::host::HostDir;
 use warden_kernel::fs::memory::MemoryFs;
 use warden_kernel::fs::readonly::ReadOnlyDir;
@@ -142,7 +156,12 @@ pub struct Harness {
     linker: Linker<State>,
     backend: Backend,
     root: PathBuf,
-    memory_fs: MemoryFs,
+    /// The memory backend's rw tree; [`Harness::reset`] swaps in a fresh
+    /// one (behind a lock, so a shared `&Harness` can be reset).
+    memory_fs: Mutex<MemoryFs>,
+    /// The whole guest memory as every call of [`Harness::run_fs_recorded`]
+    /// starts from.
+    fs_template: Vec<u8>,
     canary_before: BTreeMap<String, String>,
     ro_before: BTreeMap<String, String>,
 }
@@ -223,27 +242,58 @@ impl Harness {
             linker,
             backend,
             root: root.to_path_buf(),
-            memory_fs: MemoryFs::new(),
+            memory_fs: Mutex::new(MemoryFs::new()),
+            fs_template: fscalls::template(),
             canary_before: snapshot(&root.join("canary")),
             ro_before: snapshot(&root.join("ro")),
         })
     }
 
+    fn memory_fs(&self) -> MemoryFs {
+        self.memory_fs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The read-write preopen as a fresh capability of this harness's
+    /// backend.
+    pub fn rw_dir(&self) -> anyhow::Result<Arc<dyn Dir>> {
+        Ok(match self.backend {
+            Backend::Host => Arc::new(HostDir::open_ambient(&self.root.join("rw"))?),
+            Backend::Memory => Arc::new(self.memory_fs().root()),
+        })
+    }
+
+    /// Empties the read-write preopen, so the next input starts from the
+    /// same (empty) tree on either backend: a new `MemoryFs`, or the host
+    /// directory removed and made again (far cheaper than a new temporary
+    /// directory and harness per input).
+    pub fn reset(&self) -> anyhow::Result<()> {
+        match self.backend {
+            Backend::Host => {
+                let rw = self.root.join("rw");
+                std::fs::remove_dir_all(&rw)?;
+                std::fs::create_dir(&rw)?;
+            }
+            Backend::Memory => {
+                *self.memory_fs.lock().unwrap_or_else(|e| e.into_inner()) = MemoryFs::new();
+            }
+        }
+        Ok(())
+    }
+
+    /// The read-write preopen's whole tree, listed through the `Dir` trait
+    /// the same way for both backends ([`tree::list`]).
+    pub fn rw_tree(&self) -> anyhow::Result<tree::Listing> {
+        tree::list(&*self.rw_dir()?).map_err(|e| anyhow::anyhow!("listing the rw tree: {e:?}"))
+    }
+
     fn kernel(&self) -> anyhow::Result<Kernel> {
-        let (rw, ro): (Arc<dyn Dir>, Arc<dyn Dir>) = match self.backend {
-            Backend::Host => (
-                Arc::new(HostDir::open_ambient(&self.root.join("rw"))?),
-                Arc::new(ReadOnlyDir(Arc::new(HostDir::open_ambient(
-                    &self.root.join("ro"),
-                )?))),
-            ),
-            Backend::Memory => (
-                Arc::new(self.memory_fs.root()),
-                Arc::new(ReadOnlyDir(Arc::new(HostDir::open_ambient(
-                    &self.root.join("ro"),
-                )?))),
-            ),
-        };
+        let rw = self.rw_dir()?;
+        let ro: Arc<dyn Dir> = Arc::new(ReadOnlyDir(Arc::new(HostDir::open_ambient(
+            &self.root.join("ro"),
+        )?)));
         let mut kernel = Kernel::new();
         // No stdio: fds 0-2 start closed, so nothing waits on a terminal;
         // the preopens are 3 and 4, as under `warden run`.
@@ -271,6 +321,30 @@ impl Harness {
     /// [`Harness::run`], recording each call's answer in `answers`: its
     /// errno, or `None` for a trap (the differential comparison's input).
     pub fn run_recorded(&self, data: &[u8], answers: &mut Vec<Option<i32>>) -> anyhow::Result<Ran> {
+        self.run_calls(data, answers, false)
+    }
+
+    /// Like [`Harness::run_recorded`], but `data` decodes into calls
+    /// weighted to the filesystem, with typed arguments (paths made of a
+    /// few names, `.` and `..`; bounded sizes), and every call starts from
+    /// the same guest memory: nothing a call writes (a time, random bytes,
+    /// a directory listing with host inode numbers) can flow into a later
+    /// call, so two backends given the same `data` must end with the same
+    /// tree (target (b), [`differential`]).
+    pub fn run_fs_recorded(
+        &self,
+        data: &[u8],
+        answers: &mut Vec<Option<i32>>,
+    ) -> anyhow::Result<Ran> {
+        self.run_calls(data, answers, true)
+    }
+
+    fn run_calls(
+        &self,
+        data: &[u8],
+        answers: &mut Vec<Option<i32>>,
+        fs: bool,
+    ) -> anyhow::Result<Ran> {
         let mut store = Store::new(
             &self.engine,
             State {
@@ -285,18 +359,32 @@ impl Harness {
         lay_out(&mut store, &memory);
         let mut ran = Ran::default();
         let mut input = Input { data, at: 0 };
-        while let Some(sel) = input.byte() {
-            let (name, params) = FUNCTIONS[sel as usize % FUNCTIONS.len()];
-            let args: Vec<Val> = params
-                .iter()
-                .map(|&wide| {
-                    if wide {
-                        Val::I64(input.value64() as i64)
-                    } else {
-                        Val::I32(input.value32() as i32)
-                    }
-                })
-                .collect();
+        loop {
+            let (name, args) = if fs {
+                let Some(c) = fscalls::next(&mut input) else {
+                    break;
+                };
+                let mem = memory.data_mut(&mut store);
+                mem.copy_from_slice(&self.fs_template);
+                fscalls::prepare(mem, &c, ran.calls);
+                (c.name, c.args)
+            } else {
+                let Some(sel) = input.byte() else {
+                    break;
+                };
+                let (name, params) = FUNCTIONS[sel as usize % FUNCTIONS.len()];
+                let args: Vec<Val> = params
+                    .iter()
+                    .map(|&wide| {
+                        if wide {
+                            Val::I64(input.value64() as i64)
+                        } else {
+                            Val::I32(input.value32() as i32)
+                        }
+                    })
+                    .collect();
+                (name, args)
+            };
             ran.calls += 1;
             let answer = call(&instance, &mut store, name, &args);
             answers.push(answer.as_ref().ok().copied());

@@ -287,18 +287,17 @@ impl Dir for HostDir {
     }
 
     fn set_times_at(&self, path: &str, follow: bool, atim: SetTime, mtim: SetTime) -> Result<()> {
+        // The arguments before the path, whatever it names (as the
+        // in-memory backend checks them).
+        let (atim, mtim) = (time_spec(atim)?, time_spec(mtim)?);
         let must_be_dir = names_a_directory(path);
         if must_be_dir {
             self.stat_at(path, true)?;
         }
         if follow || must_be_dir {
-            Ok(self
-                .dir
-                .set_times(path, time_spec(atim)?, time_spec(mtim)?)?)
+            Ok(self.dir.set_times(path, atim, mtim)?)
         } else {
-            Ok(self
-                .dir
-                .set_symlink_times(path, time_spec(atim)?, time_spec(mtim)?)?)
+            Ok(self.dir.set_symlink_times(path, atim, mtim)?)
         }
     }
 

@@ -203,6 +203,19 @@ struct Resolved {
 impl Tree {
     /// Resolves `path` beneath `root`, never leaving it.
     fn resolve(&self, root: Ino, path: &str, follow_last: bool) -> Result<Resolved> {
+        self.resolve_with(root, path, follow_last, false)
+    }
+
+    /// [`Tree::resolve`]; with `create` (open with O_CREAT), a last name
+    /// followed by a slash — in the path or in the target of a final
+    /// symlink — is `isdir` before it is looked up, as open(2) answers.
+    fn resolve_with(
+        &self,
+        root: Ino,
+        path: &str,
+        follow_last: bool,
+        create: bool,
+    ) -> Result<Resolved> {
         let mut queue: VecDeque<String> = VecDeque::new();
         let mut must_be_dir = path.ends_with('/');
         push_components(&mut queue, path, false);
@@ -233,6 +246,9 @@ impl Tree {
                     must_be_dir,
                 };
                 continue;
+            }
+            if create && is_last && must_be_dir {
+                return Err(Errno::Isdir);
             }
             let entries = self.entries(cur)?;
             let Some(&ino) = entries.get(&comp) else {
@@ -300,6 +316,40 @@ impl Tree {
             }
         }
         Ok(last)
+    }
+}
+
+impl Tree {
+    /// Whether the directory `at` is `top` or lies beneath it. (A removed
+    /// directory's ancestors may be gone: the walk stops there.)
+    fn lies_within(&self, mut at: Ino, top: Ino) -> bool {
+        loop {
+            if at == top {
+                return true;
+            }
+            let Some(Inode {
+                content: Content::Dir { parent, .. },
+                ..
+            }) = self.inodes.get(&at)
+            else {
+                return false;
+            };
+            if *parent == at {
+                return false;
+            }
+            at = *parent;
+        }
+    }
+
+    /// [`Tree::resolve`] for a call that works on a name in a directory,
+    /// as the host backend resolves it (cap-std's `open_parent`): a path
+    /// ending in `/` names a directory that must exist by then.
+    fn resolve_parent(&self, root: Ino, path: &str, follow_last: bool) -> Result<Resolved> {
+        let r = self.resolve(root, path, follow_last)?;
+        if r.must_be_dir && r.target.is_none() {
+            return Err(Errno::Noent);
+        }
+        Ok(r)
     }
 }
 
@@ -457,10 +507,15 @@ impl Drop for MemoryDir {
 
 impl Dir for MemoryDir {
     fn open_at(&self, path: &str, opts: &OpenOptions) -> Result<Opened> {
+        if opts.create && opts.directory {
+            // O_CREAT|O_DIRECTORY, whatever the path: `inval`, as Linux
+            // (since 6.4) answers the host backend, and as Wasmtime.
+            return Err(Errno::Inval);
+        }
         let mut tree = self.fs.lock();
         // O_CREAT|O_EXCL never follows a final symlink: the name must be new.
         let follow = opts.follow && !(opts.create && opts.exclusive);
-        let r = tree.resolve(self.ino, path, follow)?;
+        let r = tree.resolve_with(self.ino, path, follow, opts.create)?;
         let ino = match r.target {
             None => {
                 if !opts.create {
@@ -527,7 +582,9 @@ impl Dir for MemoryDir {
 
     fn create_dir_at(&self, path: &str) -> Result<()> {
         let mut tree = self.fs.lock();
-        let r = tree.resolve(self.ino, path, false)?;
+        // mkdir(2) never follows the last name, trailing slash or not: an
+        // existing name, be it a (dangling) symlink or a file, is `exist`.
+        let r = tree.resolve(self.ino, path.trim_end_matches('/'), false)?;
         match (r.target, r.name) {
             (None, Some(name)) => {
                 tree.entries(r.parent)?;
@@ -546,14 +603,27 @@ impl Dir for MemoryDir {
 
     fn remove_dir_at(&self, path: &str) -> Result<()> {
         let mut tree = self.fs.lock();
+        let trimmed = path.trim_end_matches('/');
+        if trimmed.len() < path.len() {
+            if let Some(t) = tree.resolve(self.ino, trimmed, false)?.target {
+                if matches!(tree.node(t).content, Content::Symlink(_)) {
+                    // `link/` names what the link points to, which is not an
+                    // entry rmdir may remove (`notdir`, as the host backend
+                    // answers) once it resolved (`perm` out of the tree).
+                    tree.resolve(self.ino, path, true)?
+                        .target
+                        .ok_or(Errno::Noent)?;
+                    return Err(Errno::Notdir);
+                }
+            }
+        }
         let r = tree.resolve(self.ino, path, false)?;
         let target = r.target.ok_or(Errno::Noent)?;
         let Some(name) = r.name else {
-            return Err(if path.trim_end_matches('/').ends_with("..") {
-                Errno::Notempty
-            } else {
-                Errno::Inval
-            });
+            // A path ending in `.` or `..` (that stayed inside): `inval`,
+            // as the host backend answers (cap-std removes `.` of the
+            // directory the path names).
+            return Err(Errno::Inval);
         };
         match &tree.node(target).content {
             Content::Dir { entries, .. } if entries.is_empty() => {}
@@ -583,21 +653,34 @@ impl Dir for MemoryDir {
     fn rename_at(&self, old: &str, new_dir: &dyn Dir, new: &str) -> Result<()> {
         let new_dir = self.same_fs(new_dir)?;
         let mut tree = self.fs.lock();
-        let from = tree.resolve(self.ino, old, false)?;
-        let src = from.target.ok_or(Errno::Noent)?;
-        let to = tree.resolve(new_dir.ino, new, false)?;
+        // As the host backend (cap-std): trailing slashes off both paths,
+        // both parents resolved, then the names in renameat(2)'s order, the
+        // source's trailing slash back on (it must name a directory, not a
+        // link to one); the target's is dropped.
+        let from = tree.resolve(self.ino, old.trim_end_matches('/'), false)?;
+        let to = tree.resolve(new_dir.ino, new.trim_end_matches('/'), false)?;
         let (Some(from_name), Some(to_name)) = (from.name, to.name) else {
             return Err(Errno::Busy);
         };
+        let src = from.target.ok_or(Errno::Noent)?;
         if tree.node(to.parent).nlink == 0 {
             // The target directory was removed: it can hold nothing.
             return Err(Errno::Noent);
         }
         let src_is_dir = matches!(tree.node(src).content, Content::Dir { .. });
-        if to.must_be_dir && !src_is_dir {
+        if old.ends_with('/') && !src_is_dir {
             return Err(Errno::Notdir);
         }
+        // renameat(2)'s checks of where the two names lie first: a directory
+        // cannot move into itself or beneath itself (`inval`), nor can a
+        // name replace a directory it lies in (`notempty`).
+        if src_is_dir && tree.lies_within(to.parent, src) {
+            return Err(Errno::Inval);
+        }
         if let Some(dst) = to.target {
+            if tree.lies_within(from.parent, dst) {
+                return Err(Errno::Notempty);
+            }
             if dst == src {
                 return Ok(());
             }
@@ -609,28 +692,6 @@ impl Dir for MemoryDir {
                 (Content::Dir { .. }, false) => return Err(Errno::Isdir),
                 (_, true) => return Err(Errno::Notdir),
                 (_, false) => {}
-            }
-        }
-        if src_is_dir {
-            // A directory cannot move into itself or beneath itself. (A
-            // removed directory's ancestors may be gone: stop there.)
-            let mut at = to.parent;
-            loop {
-                if at == src {
-                    return Err(Errno::Inval);
-                }
-                let Some(Inode {
-                    content: Content::Dir { parent, .. },
-                    ..
-                }) = tree.inodes.get(&at)
-                else {
-                    break;
-                };
-                let parent = *parent;
-                if parent == at {
-                    break;
-                }
-                at = parent;
             }
         }
         if let Some(dst) = to.target {
@@ -659,17 +720,25 @@ impl Dir for MemoryDir {
     fn link_at(&self, old: &str, follow: bool, new_dir: &dyn Dir, new: &str) -> Result<()> {
         let new_dir = self.same_fs(new_dir)?;
         let mut tree = self.fs.lock();
-        let from = tree.resolve(self.ino, old, follow)?;
-        let src = from.target.ok_or(Errno::Noent)?;
-        if matches!(tree.node(src).content, Content::Dir { .. }) {
-            return Err(Errno::Perm);
+        // As the host backend: a followed source is looked up first;
+        // otherwise both paths are, then the names in linkat(2)'s order
+        // (the source missing, the link existing, the source a directory).
+        let from = tree.resolve_parent(self.ino, old, follow)?;
+        if follow && from.target.is_none() {
+            return Err(Errno::Noent);
         }
-        let to = tree.resolve(new_dir.ino, new, false)?;
+        let to = tree.resolve_parent(new_dir.ino, new, false)?;
+        let src = from.target.ok_or(Errno::Noent)?;
+        if tree.node(to.parent).nlink == 0 {
+            // A removed directory can hold nothing (before `perm` for a
+            // directory source, as linkat(2) answers).
+            return Err(Errno::Noent);
+        }
         if to.target.is_some() {
             return Err(Errno::Exist);
         }
-        if to.must_be_dir {
-            return Err(Errno::Noent);
+        if matches!(tree.node(src).content, Content::Dir { .. }) {
+            return Err(Errno::Perm);
         }
         let name = to.name.ok_or(Errno::Exist)?;
         tree.entries_mut(to.parent)?.insert(name, src);
@@ -711,9 +780,27 @@ impl Dir for MemoryDir {
     }
 
     fn set_times_at(&self, path: &str, follow: bool, atim: SetTime, mtim: SetTime) -> Result<()> {
+        // A time past i64::MAX, which Warden reads as one before the epoch,
+        // cannot be set by path on the host (cap-std): `inval` there, before
+        // the path is looked at, so here too.
+        if [atim, mtim]
+            .iter()
+            .any(|t| matches!(t, SetTime::At(ns) if *ns > i64::MAX as u64))
+        {
+            return Err(Errno::Inval);
+        }
         let mut tree = self.fs.lock();
         let r = tree.resolve(self.ino, path, follow)?;
-        tree.set_times(r.target.ok_or(Errno::Noent)?, atim, mtim);
+        let Some(target) = r.target else {
+            // utimensat(2) with nothing to set succeeds without looking the
+            // last name up, and the host backend reaches it when it does not
+            // follow.
+            if !follow && !r.must_be_dir && atim == SetTime::Keep && mtim == SetTime::Keep {
+                return Ok(());
+            }
+            return Err(Errno::Noent);
+        };
+        tree.set_times(target, atim, mtim);
         Ok(())
     }
 
@@ -826,6 +913,11 @@ impl MemoryFile {
             return Err(Errno::Badf);
         }
         let total: u64 = bufs.iter().map(|b| b.len() as u64).sum();
+        if total == 0 {
+            // Nothing written changes nothing: not the size (a zero-length
+            // pwrite past the end once grew the file), not the position.
+            return Ok((0, offset.unwrap_or(0)));
+        }
         let mut tree = self.fs.lock();
         let Content::File(data) = &tree.node(self.ino).content else {
             return Err(Errno::Isdir);
@@ -912,7 +1004,10 @@ impl File for MemoryFile {
     }
 
     fn pwrite(&self, bufs: &[IoSlice<'_>], offset: u64) -> Result<usize> {
-        Ok(self.write_at(bufs, Some(offset), false)?.0)
+        // As Linux answers the host backend: in append mode pwrite appends,
+        // whatever the offset (pwrite(2), BUGS).
+        let append = self.state().flags.contains(FdFlags::APPEND);
+        Ok(self.write_at(bufs, Some(offset), append)?.0)
     }
 
     fn seek(&self, offset: i64, whence: Whence) -> Result<u64> {
