@@ -432,7 +432,10 @@ fn undeclared_response_trailers_abort_the_response() {
         let client = h2_connect(srv.addr).await;
         let mut t = http::HeaderMap::new();
         t.insert("x-undeclared", "1".parse().unwrap());
-        let r = h2_request(
+        // Aborted either way: reset before the response head (when the
+        // guest's error reaches hyper before the head is flushed, h2 drops
+        // the queued head with the stream) or after it, mid-body.
+        let r = h2_try_request(
             &client,
             "POST",
             &format!("{base}/echo"),
@@ -442,11 +445,10 @@ fn undeclared_response_trailers_abort_the_response() {
         )
         .await;
         assert!(
-            r.error.is_some(),
-            "h2: a response with an undeclared trailer was completed: status {}, body {:?}, trailers {:?}",
-            r.status,
-            String::from_utf8_lossy(&r.body),
-            r.trailers
+            !r.as_ref().is_ok_and(|r| r.error.is_none()),
+            "h2: a response with an undeclared trailer was completed: {:?}",
+            r.as_ref()
+                .map(|r| (r.status, String::from_utf8_lossy(&r.body), &r.trailers))
         );
         // The connection is still fine for other streams.
         let r = h2_request(&client, "GET", &format!("{base}/hello"), &[], b"", None)

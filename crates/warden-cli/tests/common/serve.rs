@@ -486,6 +486,21 @@ pub async fn h2_request(
     body: &[u8],
     trailers: Option<http::HeaderMap>,
 ) -> H2Resp {
+    h2_try_request(client, method, uri, headers, body, trailers)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// [`h2_request`], or the error that reset the stream before its response
+/// head arrived.
+pub async fn h2_try_request(
+    client: &H2,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    trailers: Option<http::HeaderMap>,
+) -> Result<H2Resp, String> {
     let mut client = client.clone().ready().await.expect("h2 connection ready");
     let mut b = http::Request::builder().method(method).uri(uri);
     for (k, v) in headers {
@@ -504,9 +519,7 @@ pub async fn h2_request(
             stream.send_trailers(t).expect("h2 send trailers");
         }
     }
-    let resp = fut
-        .await
-        .unwrap_or_else(|e| panic!("h2 {method} {uri}: {e}"));
+    let resp = fut.await.map_err(|e| format!("h2 {method} {uri}: {e}"))?;
     let status = resp.status().as_u16();
     let (parts, mut recv) = resp.into_parts();
     let mut data = Vec::new();
@@ -530,11 +543,11 @@ pub async fn h2_request(
             Err(e) => error = Some(format!("h2 {method} {uri}: trailers: {e}")),
         }
     }
-    H2Resp {
+    Ok(H2Resp {
         status,
         headers: parts.headers,
         body: data,
         trailers,
         error,
-    }
+    })
 }
