@@ -117,6 +117,9 @@ fn sandbox(
                 if let Some(q) = dir.quota {
                     fs.set_quota(q);
                 }
+                if let Some(n) = dir.name_quota {
+                    fs.set_name_quota(n);
+                }
                 builder.preopen_memory(&fs, &dir.guest, dir.read_only)
             }
             (None, false) => unreachable!("a host directory always has a host path"),

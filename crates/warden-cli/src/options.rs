@@ -140,8 +140,11 @@ pub struct SandboxArgs {
     #[arg(long = "dir", value_name = "HOST[::GUEST][::ro]")]
     pub dirs: Vec<String>,
 
-    /// Grant an in-memory directory: [HOST::]GUEST[::ro][::size=BYTES]. With HOST it starts as a copy of it; writes never reach the host; it holds at most BYTES of file data (default 256M).
-    #[arg(long = "mem-dir", value_name = "[HOST::]GUEST[::ro][::size=BYTES]")]
+    /// Grant an in-memory directory: [HOST::]GUEST[::ro][::size=BYTES][::inodes=N]. With HOST it starts as a copy of it; writes never reach the host; it holds at most BYTES of file data and symlink targets (default 256M) and N names (default 262144).
+    #[arg(
+        long = "mem-dir",
+        value_name = "[HOST::]GUEST[::ro][::size=BYTES][::inodes=N]"
+    )]
     pub mem_dirs: Vec<String>,
 
     /// Set NAME=VAL in the guest's environment, or pass NAME through from the host.
@@ -203,6 +206,8 @@ pub struct DirGrant {
     pub memory: bool,
     /// Most bytes of file data an in-memory directory may hold (`::size=`).
     pub quota: Option<u64>,
+    /// Most names (files, directories, links) it may hold (`::inodes=`).
+    pub name_quota: Option<u64>,
 }
 
 /// A byte count: `65536`, `64K`, `64M`, `1G` (powers of 1024).
@@ -300,6 +305,7 @@ fn parse_dir(spec: &str, memory: bool) -> anyhow::Result<DirGrant> {
     let mut parts: Vec<&str> = spec.split("::").collect();
     let mut read_only = false;
     let mut quota = None;
+    let mut name_quota = None;
     while parts.len() > 1 {
         match *parts.last().expect("more than one part") {
             "ro" => read_only = true,
@@ -308,6 +314,16 @@ fn parse_dir(spec: &str, memory: bool) -> anyhow::Result<DirGrant> {
                     bail!("`{spec}`: size= applies to --mem-dir (an in-memory directory)");
                 }
                 quota = Some(parse_bytes(&p["size=".len()..])?);
+            }
+            p if p.starts_with("inodes=") => {
+                if !memory {
+                    bail!("`{spec}`: inodes= applies to --mem-dir (an in-memory directory)");
+                }
+                let n = &p["inodes=".len()..];
+                name_quota = Some(
+                    n.parse()
+                        .with_context(|| format!("`{spec}`: `{n}` is not a number of inodes"))?,
+                );
             }
             _ => break,
         }
@@ -335,6 +351,7 @@ fn parse_dir(spec: &str, memory: bool) -> anyhow::Result<DirGrant> {
         read_only,
         memory,
         quota,
+        name_quota,
     })
 }
 
@@ -562,6 +579,9 @@ mod tests {
         assert!(d.host.is_none());
         let d = parse_dir("/m::size=64M", true).unwrap();
         assert_eq!((d.guest.as_str(), d.quota), ("/m", Some(64 << 20)));
+        let d = parse_dir("/m::size=1K::inodes=10", true).unwrap();
+        assert_eq!((d.quota, d.name_quota), (Some(1024), Some(10)));
+        assert!(parse_dir("/h::/g::inodes=10", false).is_err());
         let d = parse_dir("seed::/m::ro::size=1K", true).unwrap();
         assert_eq!((d.read_only, d.quota), (true, Some(1024)));
         assert!(parse_dir("a::/b::size=1M", false).is_err());

@@ -99,6 +99,31 @@ const NOTCONN: i32 = 53;
 /// gives a WASI 0.1 module.
 const LISTEN: &str = "--tcplisten=127.0.0.1:0";
 
+/// Makes directories named `aaa`, `baa`, `caa`… (4,096 names) until one
+/// fails, and exits with its errno.
+const MKDIR_LOOP: &str = r#"(local $i i32) (local $e i32)
+  (loop $more
+    (i32.store8 (i32.const 4096) (i32.add (i32.const 97) (i32.and (local.get $i) (i32.const 15))))
+    (i32.store8 (i32.const 4097) (i32.add (i32.const 97) (i32.and (i32.shr_u (local.get $i) (i32.const 4)) (i32.const 15))))
+    (i32.store8 (i32.const 4098) (i32.add (i32.const 97) (i32.and (i32.shr_u (local.get $i) (i32.const 8)) (i32.const 15))))
+    (local.set $e (call $path_create_directory (i32.const 3) (i32.const 4096) (i32.const 3)))
+    (if (local.get $e) (then (call $exit (local.get $e))))
+    (local.set $i (i32.add (local.get $i) (i32.const 1)))
+    (br $more))"#;
+
+/// Makes symlinks named as in [`MKDIR_LOOP`], each with a 4,000-byte
+/// target, until one fails, and exits with its errno.
+const SYMLINK_LOOP: &str = r#"(local $i i32) (local $e i32)
+  (memory.fill (i32.const 8192) (i32.const 120) (i32.const 4000))
+  (loop $more
+    (i32.store8 (i32.const 4096) (i32.add (i32.const 97) (i32.and (local.get $i) (i32.const 15))))
+    (i32.store8 (i32.const 4097) (i32.add (i32.const 97) (i32.and (i32.shr_u (local.get $i) (i32.const 4)) (i32.const 15))))
+    (i32.store8 (i32.const 4098) (i32.add (i32.const 97) (i32.and (i32.shr_u (local.get $i) (i32.const 8)) (i32.const 15))))
+    (local.set $e (call $path_symlink (i32.const 8192) (i32.const 4000) (i32.const 3) (i32.const 4096) (i32.const 3)))
+    (if (local.get $e) (then (call $exit (local.get $e))))
+    (local.set $i (i32.add (local.get $i) (i32.const 1)))
+    (br $more))"#;
+
 /// (name, extra flags, body, expectation).
 fn attacks() -> Vec<(&'static str, Vec<&'static str>, String, Expect)> {
     let e = |call: &str| format!("(call $exit {call})");
@@ -133,6 +158,8 @@ fn attacks() -> Vec<(&'static str, Vec<&'static str>, String, Expect)> {
         ("fd_allocate: past the largest file", vec!["mem"], e("(call $fd_allocate (call $open_f) (i64.const 0x7fffffffffffffff) (i64.const 2))"), Exit(FBIG)),
         ("fd_pwrite: at offset 2^62 on a memory dir", vec!["mem"], format!("(i32.store (i32.const 0) (i32.const 16)) (i32.store (i32.const 4) (i32.const 4)) {}", e("(call $fd_pwrite (call $open_f) (i32.const 0) (i32.const 1) (i64.const 0x4000000000000000) (i32.const 32))")), Exit(FBIG)),
         ("fd_pwrite: past the memory dir's quota", vec!["mem"], format!("(i32.store (i32.const 0) (i32.const 16)) (i32.store (i32.const 4) (i32.const 4)) {}", e("(call $fd_pwrite (call $open_f) (i32.const 0) (i32.const 1) (i64.const 0x20000000) (i32.const 32))")), Exit(NOSPC)),
+        ("path_create_directory: past a memory dir's inode quota", vec!["mem", "inodes=100"], MKDIR_LOOP.to_string(), Exit(NOSPC)),
+        ("path_symlink: long targets past a memory dir's size quota", vec!["mem", "size=64K"], SYMLINK_LOOP.to_string(), Exit(NOSPC)),
         ("proc_raise: signal 99", vec![], e("(call $proc_raise (i32.const 99))"), Exit(INVAL)),
         ("sock_accept: on a directory", vec![], e("(call $sock_accept (i32.const 3) (i32.const 0) (i32.const 16))"), Exit(NOTSOCK)),
         ("fd_fdstat_set_rights: growing rights", vec![], format!("(drop (call $fd_fdstat_set_rights (call $open_f) (i64.const 2) (i64.const 0))) {}", e("(call $fd_fdstat_set_rights (i32.load (i32.const 512)) (i64.const 0x1fffffff) (i64.const 0))")), Exit(NOTCAPABLE)),
@@ -173,7 +200,12 @@ fn every_attack_ends_as_expected_within_its_bounds() {
         let mut args: Vec<String> = vec!["run".into()];
         let mem = flags.first() == Some(&"mem");
         if mem {
-            args.extend(["--mem-dir".into(), "/s".into()]);
+            // ["mem", "inodes=64"]: `--mem-dir /s::inodes=64`.
+            let spec: String = std::iter::once("/s")
+                .chain(flags[1..].iter().copied())
+                .collect::<Vec<_>>()
+                .join("::");
+            args.extend(["--mem-dir".into(), spec]);
         } else {
             args.extend(["--dir".into(), format!("{}::/s", scratch.display())]);
             args.extend(flags.iter().map(|f| f.to_string()));

@@ -59,11 +59,20 @@ struct Tree {
     /// without bound (`set_size(1 << 40)` once aborted the host).
     used: u64,
     quota: u64,
+    /// Names in all directories (each hard link is one), and the most the
+    /// guest may make: every name holds host memory whatever its file's
+    /// size, so empty files, links and directories are bounded too.
+    names: u64,
+    name_quota: u64,
 }
 
 /// The data quota of an in-memory filesystem unless set
-/// (`--mem-dir GUEST::size=BYTES`).
+/// (`--mem-dir GUEST::size=BYTES`); symlink targets count as data.
 pub const DEFAULT_QUOTA: u64 = 256 << 20;
+
+/// The name (inode) quota of an in-memory filesystem unless set
+/// (`--mem-dir GUEST::inodes=N`).
+pub const DEFAULT_NAME_QUOTA: u64 = 256 << 10;
 
 impl Tree {
     /// Accounts a file growing (or shrinking) from `old` to `new` bytes:
@@ -79,6 +88,20 @@ impl Tree {
             self.used -= old - new;
         }
         Ok(())
+    }
+
+    /// Accounts one more name: `nospc` past the quota (as a disk out of
+    /// inodes answers), before anything is allocated.
+    fn add_name(&mut self) -> Result<()> {
+        if self.names >= self.name_quota {
+            return Err(Errno::Nospc);
+        }
+        self.names += 1;
+        Ok(())
+    }
+
+    fn drop_name(&mut self) {
+        self.names = self.names.saturating_sub(1);
     }
 
     fn node(&self, ino: Ino) -> &Inode {
@@ -161,12 +184,16 @@ impl Tree {
     fn maybe_free(&mut self, ino: Ino) {
         let n = self.node(ino);
         if n.handles == 0 && n.nlink == 0 {
-            if let Some(Inode {
-                content: Content::File(d),
-                ..
-            }) = self.inodes.remove(&ino)
-            {
-                self.used -= d.len() as u64;
+            match self.inodes.remove(&ino) {
+                Some(Inode {
+                    content: Content::File(d),
+                    ..
+                }) => self.used -= d.len() as u64,
+                Some(Inode {
+                    content: Content::Symlink(t),
+                    ..
+                }) => self.used -= t.len() as u64,
+                _ => {}
             }
         }
     }
@@ -394,6 +421,8 @@ impl MemoryFs {
             inodes: BTreeMap::new(),
             used: 0,
             quota: DEFAULT_QUOTA,
+            names: 0,
+            name_quota: DEFAULT_NAME_QUOTA,
         };
         let root = tree.alloc(Content::Dir {
             entries: BTreeMap::new(),
@@ -422,6 +451,12 @@ impl MemoryFs {
         self.lock().quota = bytes;
     }
 
+    /// Sets how many names (files, directories, symlinks, hard links) the
+    /// guest may make it hold in all: past it, creating one is `nospc`.
+    pub fn set_name_quota(&self, names: u64) {
+        self.lock().name_quota = names;
+    }
+
     /// A filesystem holding a copy of the host directory `path` (files,
     /// directories and symlinks, with their times). Nothing written to it
     /// reaches the host.
@@ -443,7 +478,9 @@ fn copy_in(tree: &mut Tree, dir: Ino, path: &Path) -> std::io::Result<()> {
         let meta = std::fs::symlink_metadata(entry.path())?;
         let ino = if meta.file_type().is_symlink() {
             let target = std::fs::read_link(entry.path())?;
-            tree.alloc(Content::Symlink(target.to_string_lossy().into_owned()))
+            let target = target.to_string_lossy().into_owned();
+            tree.used += target.len() as u64;
+            tree.alloc(Content::Symlink(target))
         } else if meta.is_dir() {
             let ino = tree.alloc(Content::Dir {
                 entries: BTreeMap::new(),
@@ -468,6 +505,7 @@ fn copy_in(tree: &mut Tree, dir: Ino, path: &Path) -> std::io::Result<()> {
         if let Content::Dir { entries, .. } = &mut tree.node_mut(dir).content {
             entries.insert(name, ino);
         }
+        tree.names += 1;
     }
     Ok(())
 }
@@ -526,6 +564,7 @@ impl Dir for MemoryDir {
                 }
                 let name = r.name.expect("a missing target has a name");
                 tree.entries(r.parent)?;
+                tree.add_name()?;
                 let ino = tree.alloc(Content::File(Vec::new()));
                 tree.entries_mut(r.parent)?.insert(name, ino);
                 ino
@@ -588,6 +627,7 @@ impl Dir for MemoryDir {
         match (r.target, r.name) {
             (None, Some(name)) => {
                 tree.entries(r.parent)?;
+                tree.add_name()?;
                 let ino = tree.alloc(Content::Dir {
                     entries: BTreeMap::new(),
                     parent: r.parent,
@@ -631,6 +671,7 @@ impl Dir for MemoryDir {
             _ => return Err(Errno::Notdir),
         }
         tree.entries_mut(r.parent)?.remove(&name);
+        tree.drop_name();
         tree.node_mut(r.parent).nlink -= 1;
         tree.node_mut(target).nlink = 0;
         tree.maybe_free(target);
@@ -646,6 +687,7 @@ impl Dir for MemoryDir {
             return Err(Errno::Isdir);
         }
         tree.entries_mut(r.parent)?.remove(&name);
+        tree.drop_name();
         tree.unlink(target);
         Ok(())
     }
@@ -696,6 +738,7 @@ impl Dir for MemoryDir {
         }
         if let Some(dst) = to.target {
             tree.entries_mut(to.parent)?.remove(&to_name);
+            tree.drop_name();
             if src_is_dir {
                 tree.node_mut(to.parent).nlink -= 1;
                 tree.node_mut(dst).nlink = 0;
@@ -741,6 +784,7 @@ impl Dir for MemoryDir {
             return Err(Errno::Perm);
         }
         let name = to.name.ok_or(Errno::Exist)?;
+        tree.add_name()?;
         tree.entries_mut(to.parent)?.insert(name, src);
         let n = tree.node_mut(src);
         n.nlink += 1;
@@ -759,6 +803,11 @@ impl Dir for MemoryDir {
         }
         let name = r.name.ok_or(Errno::Exist)?;
         tree.entries(r.parent)?;
+        tree.resize_accounted(0, target.len() as u64)?;
+        if let Err(e) = tree.add_name() {
+            tree.resize_accounted(target.len() as u64, 0)?;
+            return Err(e);
+        }
         let ino = tree.alloc(Content::Symlink(target.to_owned()));
         tree.entries_mut(r.parent)?.insert(name, ino);
         Ok(())
@@ -1089,6 +1138,35 @@ impl File for MemoryFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every name counts against the inode quota, hard links included,
+    /// and gives its place back when removed; symlink targets count as
+    /// data.
+    #[test]
+    fn names_and_link_targets_are_bounded() {
+        let fs = MemoryFs::new();
+        fs.set_name_quota(3);
+        fs.set_quota(10);
+        let root = fs.root();
+        let create = OpenOptions {
+            write: true,
+            create: true,
+            ..OpenOptions::default()
+        };
+        root.create_dir_at("d").unwrap();
+        assert!(root.open_at("f", &create).is_ok());
+        root.link_at("f", false, &root, "g").unwrap();
+        assert_eq!(root.create_dir_at("e").err(), Some(Errno::Nospc));
+        assert_eq!(root.symlink_at("t", "l").err(), Some(Errno::Nospc));
+        root.unlink_file_at("g").unwrap();
+        assert_eq!(
+            root.symlink_at("0123456789x", "l").err(),
+            Some(Errno::Nospc)
+        );
+        root.symlink_at("0123456789", "l").unwrap();
+        root.unlink_file_at("l").unwrap();
+        root.symlink_at("0123456789", "l").unwrap();
+    }
 
     fn opts(create: bool) -> OpenOptions {
         OpenOptions {
