@@ -2,10 +2,12 @@
 //! in-memory store seeded from the command line. The rules live here once;
 //! the component layer only converts types.
 
+use crate::held::{Held, HeldBytes};
 use std::collections::BTreeMap;
 
-/// Most bytes (keys and values together) one bucket may hold: a guest cannot
-/// make the host hold an unbounded store.
+/// Most bytes (keys and values together) the open buckets of one instance
+/// may hold in all, each open one a copy of the seed: a guest cannot make
+/// the host hold an unbounded store, nor many (`open` again and again).
 pub const MAX_BUCKET_BYTES: usize = 64 << 20;
 
 /// Why a store operation failed (the WIT `error` variant).
@@ -16,10 +18,28 @@ pub enum KvError {
     Other(String),
 }
 
-/// The seed of the in-memory store (`-S keyvalue-in-memory-data=KEY=VALUE`).
-#[derive(Clone, Debug, Default)]
+/// The seed of the in-memory store (`-S keyvalue-in-memory-data=KEY=VALUE`),
+/// and the bytes its open buckets hold (a clone starts from none: each
+/// served request's instance has its own).
+#[derive(Clone, Debug)]
 pub struct KeyValue {
     pub seed: BTreeMap<String, Vec<u8>>,
+    held: HeldBytes,
+}
+
+impl KeyValue {
+    pub fn new(seed: BTreeMap<String, Vec<u8>>) -> KeyValue {
+        KeyValue {
+            seed,
+            held: HeldBytes::new(MAX_BUCKET_BYTES, MAX_BUCKET_BYTES),
+        }
+    }
+}
+
+fn too_big() -> KvError {
+    KvError::Other(format!(
+        "the in-memory store holds at most {MAX_BUCKET_BYTES} bytes"
+    ))
 }
 
 impl KeyValue {
@@ -30,9 +50,12 @@ impl KeyValue {
             return Err(KvError::NoSuchStore);
         }
         let bytes = self.seed.iter().map(|(k, v)| k.len() + v.len()).sum();
+        let mut held = self.held.hold();
+        held.resize(bytes).map_err(|_| too_big())?;
         Ok(Bucket {
             data: self.seed.clone(),
             bytes,
+            held,
         })
     }
 }
@@ -42,6 +65,8 @@ impl KeyValue {
 pub struct Bucket {
     data: BTreeMap<String, Vec<u8>>,
     bytes: usize,
+    /// `bytes`, charged to the instance's keyvalue budget.
+    held: Held,
 }
 
 impl Bucket {
@@ -52,11 +77,7 @@ impl Bucket {
     pub fn set(&mut self, key: String, value: Vec<u8>) -> Result<(), KvError> {
         let old = self.data.get(&key).map_or(0, |v| key.len() + v.len());
         let new = self.bytes - old + key.len() + value.len();
-        if new > MAX_BUCKET_BYTES {
-            return Err(KvError::Other(format!(
-                "the in-memory store holds at most {MAX_BUCKET_BYTES} bytes"
-            )));
-        }
+        self.held.resize(new).map_err(|_| too_big())?;
         self.bytes = new;
         self.data.insert(key, value);
         Ok(())
@@ -65,6 +86,7 @@ impl Bucket {
     pub fn delete(&mut self, key: &str) {
         if let Some(v) = self.data.remove(key) {
             self.bytes -= key.len() + v.len();
+            let _ = self.held.resize(self.bytes);
         }
     }
 
@@ -103,9 +125,7 @@ mod tests {
 
     #[test]
     fn store_rules() {
-        let kv = KeyValue {
-            seed: [("a".to_string(), b"1".to_vec())].into(),
-        };
+        let kv = KeyValue::new([("a".to_string(), b"1".to_vec())].into());
         assert_eq!(kv.open("other").unwrap_err(), KvError::NoSuchStore);
         let mut b = kv.open("").unwrap();
         assert_eq!(b.get("a"), Some(b"1".to_vec()));
@@ -125,5 +145,21 @@ mod tests {
             b.increment("n", u64::MAX).unwrap_err(),
             KvError::Other("overflow incrementing value".into())
         );
+    }
+
+    /// Opening the store again and again cannot multiply what it holds:
+    /// the open buckets share one bound.
+    #[test]
+    fn open_buckets_share_one_bound() {
+        let kv = KeyValue::new(BTreeMap::new());
+        let mut a = kv.open("").unwrap();
+        a.set("a".into(), vec![0; MAX_BUCKET_BYTES / 2]).unwrap();
+        let mut b = kv.open("").unwrap();
+        assert!(b.set("b".into(), vec![0; MAX_BUCKET_BYTES / 2]).is_err());
+        drop(a);
+        b.set("b".into(), vec![0; MAX_BUCKET_BYTES / 2]).unwrap();
+        // A clone (another served request) has a budget of its own.
+        let mut c = kv.clone().open("").unwrap();
+        c.set("c".into(), vec![0; MAX_BUCKET_BYTES / 2]).unwrap();
     }
 }

@@ -327,9 +327,9 @@ impl SandboxBuilder {
     /// Links `wasi:keyvalue` with an in-memory store holding `seed`
     /// (`-S keyvalue`, `-S keyvalue-in-memory-data`).
     pub fn wasi_keyvalue(mut self, seed: impl IntoIterator<Item = (String, Vec<u8>)>) -> Self {
-        self.kernel.keyvalue = Some(warden_kernel::keyvalue::KeyValue {
-            seed: seed.into_iter().collect(),
-        });
+        self.kernel.keyvalue = Some(warden_kernel::keyvalue::KeyValue::new(
+            seed.into_iter().collect(),
+        ));
         self
     }
 
