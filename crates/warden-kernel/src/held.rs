@@ -1,6 +1,6 @@
 //! Bytes the host holds on a guest's behalf outside its linear memory:
 //! the `fields` (headers and trailers) a guest builds, which can be many
-//! and each large. Each held object is bounded (`max_one`), and so is
+//! and each large, and the `wasi:keyvalue` buckets it opens. Each held object is bounded (`max_one`), and so is
 //! their sum for one instance (`max_total`), so a guest of 64 MiB cannot
 //! make the host hold gigabytes by making a million `fields`.
 
