@@ -28,7 +28,12 @@ impl Server {
         let end = Instant::now() + Duration::from_secs(60);
         loop {
             let err = run.stderr_now();
-            if let Some(line) = err.lines().find(|l| l.contains("Serving HTTP on http://")) {
+            // Only a complete line: the address may still be arriving.
+            let complete = err.split_inclusive('\n').filter(|l| l.ends_with('\n'));
+            if let Some(line) = complete
+                .map(str::trim_end)
+                .find(|l| l.contains("Serving HTTP on http://"))
+            {
                 let addr = line
                     .split("http://")
                     .nth(1)

@@ -10,6 +10,7 @@
 use crate::bindings::wasi::http::types::{
     ErrorCode, HostFutureTrailers, HostIncomingBody, HostOutgoingBody,
 };
+pub use crate::error::BodyError;
 use crate::fields::Fields;
 use crate::HttpView;
 use bytes::Bytes;
@@ -232,7 +233,7 @@ pub trait BodyErrorCode {
 
 impl BodyErrorCode for hyper::Error {
     fn error_code(&self) -> ErrorCode {
-        crate::client::hyper_error_code(self)
+        crate::error::hyper_error_code(self)
     }
 }
 
@@ -289,7 +290,7 @@ where
     let reader = BodyPipe::new(rx);
     let trailers = Slot::new()?;
     let (r, t) = (reader.clone(), trailers.clone());
-    crate::client::runtime().spawn(async move {
+    crate::runtime::runtime().spawn(async move {
         let mut tx = tokio::net::unix::pipe::Sender::from_owned_fd(tx).ok();
         let outcome = match tx {
             Some(_) => pump_in(body, &mut tx, between_bytes, limit).await,
@@ -376,11 +377,6 @@ where
 // ---------------------------------------------------------------------------
 // Outgoing bodies: guest → pipe → hyper.
 
-/// The error a host body ends with, carrying the WASI error code.
-#[derive(Debug, thiserror::Error)]
-#[error("body failed: {0:?}")]
-pub struct BodyError(pub ErrorCode);
-
 /// A body hyper sends: frames from the task reading the guest's pipe.
 pub struct ChannelBody {
     rx: mpsc::Receiver<Result<Frame<Bytes>, BodyError>>,
@@ -453,7 +449,7 @@ impl BodyWriter {
                 let left = Duration::from_nanos(
                     d.saturating_sub(warden_kernel::clock::Clock::Monotonic.now()),
                 );
-                match crate::client::runtime()
+                match crate::runtime::runtime()
                     .block_on(tokio::time::timeout(left, sender.send(frame)))
                 {
                     Ok(r) => r.map_err(|_| Errno::Pipe),
@@ -648,7 +644,7 @@ impl Drop for OutgoingBody {
             // store may be dropped anywhere, so the error is sent by a task
             // rather than by waiting here.
             if let Some(sender) = self.writer.lock().take() {
-                crate::client::runtime().spawn(async move {
+                crate::runtime::runtime().spawn(async move {
                     let code = ErrorCode::HttpRequestBodySize(None);
                     let _ = sender.send(Err(BodyError(code))).await;
                 });

@@ -4,26 +4,15 @@
 
 use crate::bindings::wasi::http::types::{DnsErrorPayload, ErrorCode, TlsAlertReceivedPayload};
 use crate::body::{ChannelBody, FieldList, IncomingBody, Slot};
+use crate::error::hyper_error_code;
 use crate::policy::HttpPolicy;
+use crate::runtime::runtime;
 use hyper::client::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpStream;
-
-/// The runtime every HTTP task of this process runs on: connections,
-/// body pumps, and `warden serve`'s listener.
-pub fn runtime() -> &'static tokio::runtime::Runtime {
-    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RT.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .thread_name("warden-http")
-            .enable_all()
-            .build()
-            .expect("cannot start the HTTP runtime")
-    })
-}
 
 /// Defaults where the guest sets no `request-options` (docs/http.md).
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -426,41 +415,5 @@ fn tls_error(e: &std::io::Error) -> ErrorCode {
             })
         }
         _ => ErrorCode::TlsProtocolError,
-    }
-}
-
-/// The `error-code` for a failure hyper reports.
-pub fn hyper_error_code(e: &hyper::Error) -> ErrorCode {
-    // A body the guest ended with an error carries its own code.
-    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
-    while let Some(s) = source {
-        if let Some(b) = s.downcast_ref::<crate::body::BodyError>() {
-            return b.0.clone();
-        }
-        if let Some(io) = s.downcast_ref::<std::io::Error>() {
-            if io.kind() == std::io::ErrorKind::TimedOut {
-                return ErrorCode::ConnectionReadTimeout;
-            }
-            // The peer went away mid-message (reset, or closed before the
-            // declared length or the last chunk).
-            if matches!(
-                io.kind(),
-                std::io::ErrorKind::ConnectionReset
-                    | std::io::ErrorKind::BrokenPipe
-                    | std::io::ErrorKind::UnexpectedEof
-            ) {
-                return ErrorCode::HttpResponseIncomplete;
-            }
-        }
-        source = s.source();
-    }
-    if e.is_parse() || e.is_parse_status() {
-        ErrorCode::HttpProtocolError
-    } else if e.is_incomplete_message() || e.is_closed() || e.is_canceled() {
-        ErrorCode::HttpResponseIncomplete
-    } else if e.is_timeout() {
-        ErrorCode::ConnectionReadTimeout
-    } else {
-        ErrorCode::InternalError(Some(e.to_string()))
     }
 }

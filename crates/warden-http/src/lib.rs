@@ -41,9 +41,11 @@ pub mod bindings {
 
 pub mod body;
 pub mod client;
+pub mod error;
 pub mod fields;
 pub mod p3;
 pub mod policy;
+pub mod runtime;
 pub mod server;
 pub mod target;
 pub mod types;

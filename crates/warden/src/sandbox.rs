@@ -50,6 +50,14 @@ pub struct Limits {
     pub max_http_fields_total: Option<usize>,
 }
 
+/// Most requests `warden serve` runs in guests at once (each holds one
+/// pooled instance slot, configured here); more wait for a free slot.
+pub const MAX_CONCURRENT_REQUESTS: u32 = 256;
+
+/// Linear memory a served instance may grow to unless `-W
+/// max-memory-size` says otherwise.
+pub const DEFAULT_MAX_MEMORY: usize = 512 << 20;
+
 /// What a guest may touch, being assembled.
 pub struct SandboxBuilder {
     serving: bool,
@@ -370,7 +378,7 @@ impl SandboxBuilder {
             // Many short-lived instances: take them from a pool of
             // pre-reserved slots instead of mapping memory per request.
             let mut pool = wasmtime::PoolingAllocationConfig::default();
-            let n = crate::serve::MAX_CONCURRENT_REQUESTS;
+            let n = MAX_CONCURRENT_REQUESTS;
             // Unmap freed memories in batches: one TLB shootdown for many
             // requests instead of one each.
             pool.decommit_batch_size(MAX_DECOMMIT_BATCH)
@@ -378,11 +386,7 @@ impl SandboxBuilder {
                 .total_core_instances(n * 8)
                 .total_memories(n * 2)
                 .total_tables(n * 4)
-                .max_memory_size(
-                    self.limits
-                        .max_memory_size
-                        .unwrap_or(crate::serve::DEFAULT_MAX_MEMORY),
-                );
+                .max_memory_size(self.limits.max_memory_size.unwrap_or(DEFAULT_MAX_MEMORY));
             config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));
         }
         // Component-model async costs every 0.1/0.2 call a little (about

@@ -9,7 +9,7 @@
 //! [`TICK`]; each store's deadline is its request timeout in ticks.
 
 use crate::cache::{compile_cached, Compiled};
-use crate::sandbox::{deadline_after, new_store_untimed, Host, Sandbox};
+use crate::sandbox::{deadline_after, new_store_untimed, Host, Sandbox, MAX_CONCURRENT_REQUESTS};
 use crate::worker_pool::WorkerPool;
 use anyhow::{bail, Context as _};
 use bytes::Bytes;
@@ -31,14 +31,6 @@ pub const TICK: Duration = Duration::from_millis(10);
 /// How often (in ticks: 2 s) freed heap memory is given back to the system
 /// (see [`crate::heap`]).
 const TRIM_EVERY_TICKS: u64 = 200;
-
-/// Most requests running in guests at once (each holds one pooled
-/// instance); more wait for a free slot.
-pub const MAX_CONCURRENT_REQUESTS: u32 = 256;
-
-/// Linear memory a served instance may grow to unless `-W
-/// max-memory-size` says otherwise.
-pub const DEFAULT_MAX_MEMORY: usize = 512 << 20;
 
 /// Settings of `warden serve`.
 #[derive(Clone, Debug)]
@@ -167,7 +159,7 @@ impl Sandbox {
             )),
             workers: WorkerPool::new(
                 "warden-guest",
-                warden_http::client::runtime().handle().clone(),
+                warden_http::runtime::runtime().handle().clone(),
             ),
         });
         crate::heap::limit_arenas();
@@ -183,7 +175,7 @@ impl Sandbox {
                     }
                 }
             })?;
-        let rt = warden_http::client::runtime();
+        let rt = warden_http::runtime::runtime();
         let listener = std::net::TcpListener::bind(options.addr)
             .with_context(|| format!("cannot listen on {}", options.addr))?;
         listener.set_nonblocking(true)?;

@@ -124,7 +124,7 @@ impl Body {
             Body::Host(host) => {
                 let (tx, rx) = mpsc::channel(QUEUED);
                 let (ttx, trx) = oneshot::channel();
-                crate::client::runtime().spawn(pump_in(host, tx, ttx));
+                crate::runtime::runtime().spawn(pump_in(host, tx, ttx));
                 let stream = StreamReader::new(
                     &mut store,
                     HostBodyProducer {
@@ -178,13 +178,13 @@ impl Body {
                         getter,
                     },
                 )?;
-                crate::client::runtime()
+                crate::runtime::runtime()
                     .spawn(pump_out(data_rx, trx, frames, rules, result, ended));
             }
             Body::Host(host) => {
                 let (data_tx, data_rx) = mpsc::channel(QUEUED);
                 let (ttx, trx) = oneshot::channel();
-                let rt = crate::client::runtime();
+                let rt = crate::runtime::runtime();
                 rt.spawn(pump_in(host, data_tx, ttx));
                 rt.spawn(pump_out(data_rx, trx, frames, rules, None, ended));
             }

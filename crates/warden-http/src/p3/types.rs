@@ -512,7 +512,7 @@ impl<T: 'static> client::HostWithStore<T> for WasiHttpP3 {
             Ok(p) => p,
             Err(code) => return Ok(Err(code.into())),
         };
-        let fetched = crate::client::runtime()
+        let fetched = crate::runtime::runtime()
             .spawn(async move { client.fetch(target, request, timeouts).await })
             .await;
         let (resp, back) = match fetched {
@@ -535,7 +535,7 @@ impl<T: 'static> client::HostWithStore<T> for WasiHttpP3 {
         };
         // The request went out: its outcome is how its body ends.
         if sent.is_some() {
-            crate::client::runtime()
+            crate::runtime::runtime()
                 .spawn(async move { resolve(sent, ended.await.unwrap_or(Ok(()))) });
         }
         let (parts, body) = resp.into_parts();
