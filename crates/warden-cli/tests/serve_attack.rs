@@ -267,12 +267,15 @@ fn a_well_behaved_client_keeps_its_answers_under_attack() {
     );
     assert!(latencies.len() > 100, "only {} answers", latencies.len());
     assert!(pct(0.99) < Duration::from_secs(1), "p99 {:?}", pct(0.99));
+    // Margins for the allocator's and the worker pool's noise on a busy
+    // machine; a per-request leak of an instance (64 MiB) or of its
+    // resources would pass them many times over.
     assert!(
-        after < after_first + 8 * 1024,
+        after < after_first + 32 * 1024,
         "RSS climbs with each round: {after_first} KiB after one, {after} KiB after two"
     );
     assert!(
-        after < idle + 48 * 1024,
+        after < idle + 64 * 1024,
         "RSS did not come back: idle {idle} KiB, after {after} KiB"
     );
     assert!(alive(pid));
