@@ -9,24 +9,13 @@ use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 use warden_fuzz::differential::{Compared, Differential};
 
-struct Target {
-    differential: Differential,
-    _dir: tempfile::TempDir,
-}
-
-fn target() -> &'static Target {
-    static T: OnceLock<Target> = OnceLock::new();
-    T.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        Target {
-            differential: Differential::new(dir.path()).expect("the two harnesses"),
-            _dir: dir,
-        }
-    })
+fn target() -> &'static Differential {
+    static T: OnceLock<(Differential, tempfile::TempDir)> = OnceLock::new();
+    warden_fuzz::scratch(&T, |dir| Differential::new(dir).expect("the two harnesses"))
 }
 
 fuzz_target!(|data: &[u8]| {
-    if let Err(e) = target().differential.run(data, &mut Compared::default()) {
+    if let Err(e) = target().run(data, &mut Compared::default()) {
         panic!("{e}");
     }
 });

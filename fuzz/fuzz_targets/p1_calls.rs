@@ -8,22 +8,13 @@ use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 use warden_fuzz::{Backend, Harness};
 
-struct Harnesses {
-    host: Harness,
-    memory: Harness,
-    _dir: tempfile::TempDir,
-}
-
-fn harnesses() -> &'static Harnesses {
-    static H: OnceLock<Harnesses> = OnceLock::new();
-    H.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        Harnesses {
-            host: Harness::new(&dir.path().join("host"), Backend::Host).expect("host harness"),
-            memory: Harness::new(&dir.path().join("memory"), Backend::Memory)
-                .expect("memory harness"),
-            _dir: dir,
-        }
+fn harnesses() -> &'static (Harness, Harness) {
+    static H: OnceLock<((Harness, Harness), tempfile::TempDir)> = OnceLock::new();
+    warden_fuzz::scratch(&H, |dir| {
+        (
+            Harness::new(&dir.join("host"), Backend::Host).expect("host harness"),
+            Harness::new(&dir.join("memory"), Backend::Memory).expect("memory harness"),
+        )
     })
 }
 
@@ -32,7 +23,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let h = harnesses();
-    let harness = if first % 2 == 0 { &h.host } else { &h.memory };
+    let harness = if first % 2 == 0 { &h.0 } else { &h.1 };
     if let Err(e) = harness.run(rest) {
         panic!("{e}");
     }

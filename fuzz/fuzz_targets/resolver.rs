@@ -9,24 +9,13 @@ use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 use warden_fuzz::resolver::{Resolutions, Resolver};
 
-struct Target {
-    resolver: Resolver,
-    _dir: tempfile::TempDir,
-}
-
-fn target() -> &'static Target {
-    static T: OnceLock<Target> = OnceLock::new();
-    T.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        Target {
-            resolver: Resolver::new(dir.path()),
-            _dir: dir,
-        }
-    })
+fn target() -> &'static Resolver {
+    static T: OnceLock<(Resolver, tempfile::TempDir)> = OnceLock::new();
+    warden_fuzz::scratch(&T, Resolver::new)
 }
 
 fuzz_target!(|data: &[u8]| {
-    if let Err(e) = target().resolver.run(data, &mut Resolutions::default()) {
+    if let Err(e) = target().run(data, &mut Resolutions::default()) {
         panic!("{e:#}");
     }
 });

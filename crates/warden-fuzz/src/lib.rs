@@ -26,7 +26,7 @@ pub mod tree;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use warden_kernel::fs::host::HostDir;
 use warden_kernel::fs::memory::MemoryFs;
 use warden_kernel::fs::readonly::ReadOnlyDir;
@@ -34,6 +34,20 @@ use warden_kernel::fs::Dir;
 use warden_kernel::types::Rights;
 use warden_kernel::{Descriptor, Kernel, Object};
 use wasmtime::{Config, Engine, Instance, Linker, Memory, Module, Store, Val, ValType};
+
+/// What a cargo-fuzz target makes once per process: its harness, made by
+/// `make` in a fresh temporary directory that lives as long as it does.
+pub fn scratch<T: Send + Sync>(
+    cell: &'static OnceLock<(T, tempfile::TempDir)>,
+    make: impl FnOnce(&Path) -> T,
+) -> &'static T {
+    &cell
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().expect("a temporary directory");
+            (make(dir.path()), dir)
+        })
+        .0
+}
 
 /// Every WASI 0.1 function but `proc_exit` (it only ends the run), with its
 /// core parameter types (`true`: i64).
