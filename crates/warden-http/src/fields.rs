@@ -72,14 +72,6 @@ impl Fields {
         }
     }
 
-    /// What the fields cost the host: their bytes and a little per entry.
-    fn bytes(&self) -> usize {
-        self.entries
-            .iter()
-            .map(|(n, v)| n.len() + v.len() + ENTRY_OVERHEAD)
-            .sum()
-    }
-
     /// Values of `name` (already lower-case), in insertion order.
     pub fn get<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
         self.entries
@@ -87,6 +79,14 @@ impl Fields {
             .filter(move |(n, _)| n == name)
             .map(|(_, v)| v.as_slice())
     }
+}
+
+/// What entries cost the host: their bytes and a little per entry.
+fn cost(entries: &[(String, Vec<u8>)]) -> usize {
+    entries
+        .iter()
+        .map(|(n, v)| n.len() + v.len() + ENTRY_OVERHEAD)
+        .sum()
 }
 
 /// A `token` (RFC 9110 §5.6.2).
@@ -264,6 +264,9 @@ impl HttpView<'_> {
     }
 }
 
+/// Applies `change` to a copy of the entries and keeps it only if it fits:
+/// at most [`MAX_ENTRIES`], and its cost charged (a refused charge changes
+/// nothing, so a refused change leaves fields and charge as they were).
 fn mutate(
     f: &mut Fields,
     change: impl FnOnce(&mut Vec<(String, Vec<u8>)>),
@@ -271,33 +274,21 @@ fn mutate(
     if f.immutable {
         return Err(FieldError::Immutable);
     }
-    let mut entries = std::mem::take(&mut f.entries);
-    let before = entries.clone();
+    let mut entries = f.entries.clone();
     change(&mut entries);
-    f.entries = entries;
-    let bytes = f.bytes();
-    let charged = match &mut f.held {
+    if entries.len() > MAX_ENTRIES {
+        return Err(FieldError::SizeExceeded);
+    }
+    let bytes = cost(&entries);
+    match &mut f.held {
         Some(held) => held.resize(bytes).map_err(|e| match e {
             HeldError::One => FieldError::SizeExceeded,
             HeldError::Total(max) => FieldError::HeldTotal(max),
-        }),
-        None if bytes > DEFAULT_MAX_ONE => Err(FieldError::SizeExceeded),
-        None => Ok(()),
-    };
-    let charged = if f.entries.len() > MAX_ENTRIES {
-        Err(FieldError::SizeExceeded)
-    } else {
-        charged
-    };
-    if let Err(e) = charged {
-        f.entries = before;
-        let bytes = f.bytes();
-        if let Some(held) = &mut f.held {
-            // Back to what it was, which fitted.
-            let _ = held.resize(bytes);
-        }
-        return Err(e);
+        })?,
+        None if bytes > DEFAULT_MAX_ONE => return Err(FieldError::SizeExceeded),
+        None => {}
     }
+    f.entries = entries;
     Ok(())
 }
 
@@ -383,8 +374,8 @@ impl HostFields for HttpView<'_> {
         };
         match answer::<_, HeaderError>(copy, true)? {
             Ok(copy) => self.push_fields(copy),
-            // A copy of fields that fitted fits, unless the instance's
-            // budget is spent: `answer` trapped above.
+            // `clone` has no error: a copy over one fields' bound (of
+            // headers the host received, say) is a trap too.
             Err(e) => wasmtime::bail!("cannot copy the fields: {e:?}"),
         }
     }

@@ -13,6 +13,12 @@
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
+
+/// How often a wait that cannot be woken by the flag looks at it: the
+/// kernel's waits ([`crate::poll::wait_within`]) and an embedder's own
+/// event loop alike.
+pub const CHECK_EVERY: Duration = Duration::from_millis(20);
 
 /// A flag set from another thread when the guest's work is no longer
 /// wanted.

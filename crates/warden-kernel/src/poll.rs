@@ -43,14 +43,12 @@ impl From<Errno> for WaitError {
     }
 }
 
-/// How often a wait under a [`crate::cancel::scope`] looks at its flag.
-const CANCEL_CHECK_NS: u64 = 20_000_000;
-
 /// [`wait`], bounded by the guest's time limit `limit` (monotonic ns):
 /// past it, `TimeLimit`, whatever `deadline` the call itself had. Every
 /// ABI layer's blocking wait goes through here, so `-W timeout` ends a
 /// guest wherever it waits. Inside a [`crate::cancel::scope`] it also
-/// ends, as at the limit, within [`CANCEL_CHECK_NS`] of the cancellation.
+/// ends, as at the limit, within [`crate::cancel::CHECK_EVERY`] of the
+/// cancellation.
 pub fn wait_within(
     interests: &[Interest<'_>],
     deadline: Option<u64>,
@@ -71,7 +69,9 @@ pub fn wait_within(
         }
         // Under a cancellation, wait in slices so the flag is seen.
         let until = match &cancel {
-            Some(_) => bounded.min(now.saturating_add(CANCEL_CHECK_NS)),
+            Some(_) => {
+                bounded.min(now.saturating_add(crate::cancel::CHECK_EVERY.as_nanos() as u64))
+            }
             None => bounded,
         };
         let seen = wait(interests, Some(until))?;

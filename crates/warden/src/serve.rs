@@ -429,7 +429,7 @@ async fn respond(
     };
     // Set if this future is dropped before the response is complete: the
     // client has gone, and the guest is stopped.
-    let cancel = CancelOnDrop::new();
+    let mut cancel = CancelOnDrop::new();
     let worker = {
         let shared2 = shared.clone();
         let cancel = cancel.flag.clone();
@@ -490,7 +490,6 @@ async fn respond(
         }
     };
     // The guest has answered with an error or ended: nothing to cancel.
-    let mut cancel = cancel;
     cancel.armed = false;
     (response, None)
 }
@@ -567,7 +566,7 @@ fn run_guest_p3(
             // limit or soon after its client has gone.
             let cancelled = async {
                 while !cancel.is_cancelled() {
-                    tokio::time::sleep(CANCEL_CHECK).await;
+                    tokio::time::sleep(warden_kernel::cancel::CHECK_EVERY).await;
                 }
             };
             let call = async {
@@ -608,10 +607,6 @@ enum GuestEnd {
     TimedOut,
     Trapped(anyhow::Error),
 }
-
-/// How often a served guest's cancellation is looked at where the kernel
-/// does not look (the p3 event loop).
-const CANCEL_CHECK: Duration = Duration::from_millis(20);
 
 /// A request's bounds on its store: the epoch interrupts the guest's code
 /// once `timeout` has passed or `cancel` is set (looked at every [`TICK`]),
