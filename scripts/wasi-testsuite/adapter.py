@@ -19,7 +19,8 @@ def get_name() -> str:
 
 
 def get_version() -> str:
-    result = subprocess.run(WARDEN[0:1] + ["--version"], encoding="UTF-8",
+    # All of WARDEN: it may start with an emulator (scripts/cross).
+    result = subprocess.run(WARDEN + ["--version"], encoding="UTF-8",
                             capture_output=True, check=True)
     return result.stdout.split()[1]
 

@@ -8,7 +8,10 @@ runtime that runs nothing cannot pass. Prints one summary line per suite and
 `testsuite: N passed, M failed`; exits non-zero unless every test passed and
 both controls failed.
 
-  run.py [--adapter warden|wasmtime] [--runtime PATH] [--json OUT]
+  run.py [--adapter warden|wasmtime] [--runtime PATH] [--suites VERSION] [--json OUT]
+
+--runtime may start with an emulator (`qemu-aarch64 -L ... warden`,
+`wine64 warden.exe`): scripts/cross runs the wasm32-wasip1 suites that way.
 """
 import argparse
 import enum
@@ -106,6 +109,7 @@ def main() -> int:
     ap.add_argument("--runtime", help="the runtime binary (default: target/release/warden or wasmtime on PATH)")
     ap.add_argument("--json", help="write the per-suite summary here")
     ap.add_argument("--only", nargs="*", help="only tests whose name contains one of these")
+    ap.add_argument("--suites", help="only the suites for this WASI version (wasm32-wasip1)")
     opts = ap.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="wasi-testsuite.") as tmp:
@@ -120,7 +124,7 @@ def main() -> int:
             env["WTS_TREE"] = str(tree)
         else:
             adapter = Path(opts.adapter).resolve()
-        suites = [tree / s for s in SUITES]
+        suites = [tree / s for s in SUITES if not opts.suites or s.endswith(opts.suites)]
         if opts.only:
             for s in suites:
                 for f in list(s.glob("*.wasm")):

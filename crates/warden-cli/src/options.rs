@@ -7,10 +7,23 @@ use std::time::Duration;
 use warden::kernel::net::{Direction, NetworkPolicy, Rule};
 use warden::Limits;
 
+/// `warden --version`: the version, then which host layer this build uses
+/// (`linux`, `unix` on macOS or with the portable-host feature, `windows`).
+const LONG_VERSION: &str = const_format_host_layer();
+
+const fn const_format_host_layer() -> &'static str {
+    match warden::kernel::sys::HOST_LAYER.as_bytes() {
+        b"linux" => concat!(env!("CARGO_PKG_VERSION"), " (host layer: linux)"),
+        b"windows" => concat!(env!("CARGO_PKG_VERSION"), " (host layer: windows)"),
+        _ => concat!(env!("CARGO_PKG_VERSION"), " (host layer: unix)"),
+    }
+}
+
 #[derive(Parser)]
 #[command(
     name = "warden",
     version,
+    long_version = LONG_VERSION,
     about = "Run WebAssembly programs under WASI, in a sandbox that grants nothing by default."
 )]
 pub struct Cli {

@@ -21,6 +21,8 @@
 
 pub mod differential;
 mod fscalls;
+// Its reference is Linux's `openat2(RESOLVE_BENEATH)`.
+#[cfg(target_os = "linux")]
 pub mod resolver;
 pub mod tree;
 

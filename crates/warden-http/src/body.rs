@@ -4,7 +4,7 @@
 //! A body is a host pipe. The guest holds one end as an ordinary
 //! `warden-p2` stream, so reading, writing, `check-write` and `poll` work as
 //! for any pipe; a tokio task holds the other end and moves frames between
-//! it and hyper. A future is a [`Slot`]: a value and an eventfd that turns
+//! it and hyper. A future is a [`Slot`]: a value and a pipe that turns
 //! readable once the value is there, so it joins the same `poll(2)`.
 
 use crate::bindings::wasi::http::types::{
@@ -16,7 +16,6 @@ use crate::HttpView;
 use bytes::Bytes;
 use http_body::{Body, Frame};
 use std::io::{IoSlice, IoSliceMut};
-use std::os::fd::{BorrowedFd, OwnedFd};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -26,6 +25,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 use warden_kernel::fs::host::HostFile;
 use warden_kernel::fs::File;
+use warden_kernel::sys::{pipe, BorrowedFd, OwnedFd};
 use warden_kernel::types::{Advice, FdFlags, FileType, Filestat, SetTime, Whence};
 use warden_kernel::{Errno, Result as KResult};
 use warden_p2::io::{InputStream, OutputStream, Pending, Pollable};
@@ -81,8 +81,11 @@ macro_rules! not_seekable {
 /// A value filled once by the host, taken once by the guest.
 pub struct Slot<T> {
     value: Mutex<SlotState<T>>,
-    /// Readable once the value is there (never read: it stays ready).
+    /// A pipe's read end, readable once the value is there (never read:
+    /// it stays ready).
     ready: Arc<HostFile>,
+    /// The pipe's write end.
+    wake: OwnedFd,
 }
 
 enum SlotState<T> {
@@ -93,11 +96,11 @@ enum SlotState<T> {
 
 impl<T> Slot<T> {
     pub fn new() -> std::io::Result<Arc<Slot<T>>> {
-        use rustix::event::{eventfd, EventfdFlags};
-        let fd = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)?;
+        let (ready, wake) = warden_kernel::sys::pipe()?;
         Ok(Arc::new(Slot {
             value: Mutex::new(SlotState::Empty),
-            ready: Arc::new(HostFile::new(fd, FileType::Unknown)),
+            ready: Arc::new(HostFile::new(ready, FileType::Unknown)),
+            wake,
         }))
     }
 
@@ -110,9 +113,8 @@ impl<T> Slot<T> {
         let mut st = self.lock();
         if matches!(*st, SlotState::Empty) {
             *st = SlotState::Full(v);
-            if let Some(fd) = self.ready.host_fd() {
-                let _ = rustix::io::write(fd, &1u64.to_ne_bytes());
-            }
+            // One byte in an empty pipe never blocks.
+            let _ = rustix::io::write(&self.wake, &[1]);
         }
     }
 
@@ -190,10 +192,6 @@ impl File for BodyPipe {
     fn readable_bytes(&self) -> KResult<u64> {
         self.end.readable_bytes()
     }
-}
-
-fn pipe() -> std::io::Result<(OwnedFd, OwnedFd)> {
-    Ok(rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?)
 }
 
 // ---------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 //! Clocks (witx `clockid`): realtime, monotonic and CPU time.
 
 use crate::errno::{Errno, Result};
-use rustix::time::ClockId;
 
 /// The clocks a guest can read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,28 +23,15 @@ impl Clock {
         }
     }
 
-    fn host(self) -> ClockId {
-        match self {
-            Clock::Realtime => ClockId::Realtime,
-            Clock::Monotonic => ClockId::Monotonic,
-            Clock::ProcessCpuTime => ClockId::ProcessCPUTime,
-            Clock::ThreadCpuTime => ClockId::ThreadCPUTime,
-        }
-    }
-
     /// The time now, in nanoseconds.
     pub fn now(self) -> u64 {
-        ts_ns(rustix::time::clock_gettime(self.host()))
+        crate::sys::clock_now(self)
     }
 
     /// The resolution, in nanoseconds.
     pub fn resolution(self) -> u64 {
-        ts_ns(rustix::time::clock_getres(self.host())).max(1)
+        crate::sys::clock_resolution(self).max(1)
     }
-}
-
-fn ts_ns(ts: rustix::time::Timespec) -> u64 {
-    nanos(ts.tv_sec, ts.tv_nsec)
 }
 
 /// Nanoseconds from a (seconds, nanoseconds) pair as the host reports
@@ -57,8 +43,8 @@ pub fn nanos(secs: i64, nsecs: i64) -> u64 {
 }
 
 /// A host `Timespec` for `ns` nanoseconds.
-pub fn timespec(ns: u64) -> rustix::time::Timespec {
-    rustix::time::Timespec {
+pub fn timespec(ns: u64) -> rustix::event::Timespec {
+    rustix::event::Timespec {
         tv_sec: (ns / 1_000_000_000) as i64,
         tv_nsec: (ns % 1_000_000_000) as _,
     }

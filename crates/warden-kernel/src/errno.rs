@@ -160,88 +160,10 @@ impl From<io::Error> for Errno {
 }
 
 impl Errno {
-    /// Maps a Linux `errno` value onto WASI's numbering.
+    /// Maps a host error number (`errno`; on Windows, a Win32 or Winsock
+    /// error) onto WASI's numbering.
     pub fn from_host_raw(raw: i32) -> Errno {
-        use rustix::io::Errno as E;
-        let e = E::from_raw_os_error(raw);
-        match e {
-            E::TOOBIG => Errno::TooBig,
-            E::ACCESS => Errno::Acces,
-            E::ADDRINUSE => Errno::Addrinuse,
-            E::ADDRNOTAVAIL => Errno::Addrnotavail,
-            E::AFNOSUPPORT => Errno::Afnosupport,
-            E::AGAIN => Errno::Again,
-            E::ALREADY => Errno::Already,
-            E::BADF => Errno::Badf,
-            E::BADMSG => Errno::Badmsg,
-            E::BUSY => Errno::Busy,
-            E::CANCELED => Errno::Canceled,
-            E::CHILD => Errno::Child,
-            E::CONNABORTED => Errno::Connaborted,
-            E::CONNREFUSED => Errno::Connrefused,
-            E::CONNRESET => Errno::Connreset,
-            E::DEADLK => Errno::Deadlk,
-            E::DESTADDRREQ => Errno::Destaddrreq,
-            E::DOM => Errno::Dom,
-            E::DQUOT => Errno::Dquot,
-            E::EXIST => Errno::Exist,
-            E::FAULT => Errno::Fault,
-            E::FBIG => Errno::Fbig,
-            E::HOSTUNREACH => Errno::Hostunreach,
-            E::IDRM => Errno::Idrm,
-            E::ILSEQ => Errno::Ilseq,
-            E::INPROGRESS => Errno::Inprogress,
-            E::INTR => Errno::Intr,
-            E::INVAL => Errno::Inval,
-            E::IO => Errno::Io,
-            E::ISCONN => Errno::Isconn,
-            E::ISDIR => Errno::Isdir,
-            E::LOOP => Errno::Loop,
-            E::MFILE => Errno::Mfile,
-            E::MLINK => Errno::Mlink,
-            E::MSGSIZE => Errno::Msgsize,
-            E::MULTIHOP => Errno::Multihop,
-            E::NAMETOOLONG => Errno::Nametoolong,
-            E::NETDOWN => Errno::Netdown,
-            E::NETRESET => Errno::Netreset,
-            E::NETUNREACH => Errno::Netunreach,
-            E::NFILE => Errno::Nfile,
-            E::NOBUFS => Errno::Nobufs,
-            E::NODEV => Errno::Nodev,
-            E::NOENT => Errno::Noent,
-            E::NOEXEC => Errno::Noexec,
-            E::NOLCK => Errno::Nolck,
-            E::NOLINK => Errno::Nolink,
-            E::NOMEM => Errno::Nomem,
-            E::NOMSG => Errno::Nomsg,
-            E::NOPROTOOPT => Errno::Noprotoopt,
-            E::NOSPC => Errno::Nospc,
-            E::NOSYS => Errno::Nosys,
-            E::NOTCONN => Errno::Notconn,
-            E::NOTDIR => Errno::Notdir,
-            E::NOTEMPTY => Errno::Notempty,
-            E::NOTRECOVERABLE => Errno::Notrecoverable,
-            E::NOTSOCK => Errno::Notsock,
-            E::NOTSUP => Errno::Notsup,
-            E::NOTTY => Errno::Notty,
-            E::NXIO => Errno::Nxio,
-            E::OVERFLOW => Errno::Overflow,
-            E::OWNERDEAD => Errno::Ownerdead,
-            E::PERM => Errno::Perm,
-            E::PIPE => Errno::Pipe,
-            E::PROTO => Errno::Proto,
-            E::PROTONOSUPPORT => Errno::Protonosupport,
-            E::PROTOTYPE => Errno::Prototype,
-            E::RANGE => Errno::Range,
-            E::ROFS => Errno::Rofs,
-            E::SPIPE => Errno::Spipe,
-            E::SRCH => Errno::Srch,
-            E::STALE => Errno::Stale,
-            E::TIMEDOUT => Errno::Timedout,
-            E::TXTBSY => Errno::Txtbsy,
-            E::XDEV => Errno::Xdev,
-            _ => Errno::Io,
-        }
+        crate::sys::errno_from_raw(raw)
     }
 }
 
@@ -265,7 +187,9 @@ mod tests {
         assert_eq!(Errno::from(escape), Errno::Perm);
     }
 
+    /// "No such file" in the host's own numbering: `ENOENT` on Unix,
+    /// `ERROR_FILE_NOT_FOUND` on Windows, both 2.
     fn libc_enoent() -> i32 {
-        rustix::io::Errno::NOENT.raw_os_error()
+        2
     }
 }

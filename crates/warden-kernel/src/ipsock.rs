@@ -7,9 +7,9 @@
 
 use crate::errno::{Errno, Result};
 use crate::net::NetworkPolicy;
+use crate::sys::{AsFd, OwnedFd};
 use rustix::net::{sockopt, AddressFamily, SocketType};
 use std::net::{IpAddr, SocketAddr};
-use std::os::fd::{AsFd, OwnedFd};
 use std::time::Duration;
 
 /// The address family of a socket.
@@ -34,8 +34,7 @@ pub fn new_socket(family: Family, stream: bool) -> Result<OwnedFd> {
     } else {
         SocketType::DGRAM
     };
-    let flags = rustix::net::SocketFlags::CLOEXEC | rustix::net::SocketFlags::NONBLOCK;
-    let fd = rustix::net::socket_with(af, kind, flags, None)?;
+    let fd = crate::sys::new_socket(af, kind)?;
     if family == Family::Ipv6 {
         sockopt::set_ipv6_v6only(&fd, true)?;
     }
@@ -168,7 +167,7 @@ pub fn buffer_size(fd: impl AsFd, recv: bool) -> Result<u64> {
     } else {
         sockopt::socket_send_buffer_size(fd)?
     } as u64;
-    Ok(if cfg!(target_os = "linux") {
+    Ok(if crate::sys::REPORTS_DOUBLED_BUFFER_SIZES {
         reported / 2
     } else {
         reported

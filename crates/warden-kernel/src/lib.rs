@@ -22,6 +22,7 @@ pub mod poll;
 pub mod proc;
 pub mod random;
 pub mod socket;
+pub mod sys;
 pub mod table;
 pub mod types;
 
@@ -88,7 +89,7 @@ impl Kernel {
     /// Whether descriptor `fd` is a terminal on the host (`isatty`).
     pub fn is_terminal(&self, fd: u32) -> bool {
         self.stdio(fd)
-            .and_then(|f| f.host_fd().map(rustix::termios::isatty))
+            .and_then(|f| f.host_fd().map(sys::isatty))
             .unwrap_or(false)
     }
 

@@ -3,8 +3,7 @@
 
 use crate::clock::Clock;
 use crate::errno::{Errno, Result};
-use rustix::event::{PollFd, PollFlags};
-use std::os::fd::BorrowedFd;
+use crate::sys::BorrowedFd;
 
 /// What to wait for on one descriptor.
 #[derive(Clone, Copy)]
@@ -115,35 +114,9 @@ pub fn wait(interests: &[Interest<'_>], deadline: Option<u64>) -> Result<Vec<Rea
             }
             return Ok(Vec::new());
         }
-        let mut fds: Vec<PollFd<'_>> = interests
-            .iter()
-            .map(|i| {
-                PollFd::from_borrowed_fd(
-                    i.fd,
-                    if i.read {
-                        PollFlags::IN
-                    } else {
-                        PollFlags::OUT
-                    },
-                )
-            })
-            .collect();
-        let ts = timeout.map(crate::clock::timespec);
-        match rustix::event::poll(&mut fds, ts.as_ref()) {
-            Ok(_) => {}
-            Err(rustix::io::Errno::INTR) => continue,
-            Err(e) => return Err(Errno::from(e)),
+        match crate::sys::poll(interests, timeout) {
+            Err(Errno::Intr) => continue,
+            r => return r,
         }
-        return Ok(fds
-            .iter()
-            .map(|f| {
-                let r = f.revents();
-                Readiness {
-                    ready: !r.is_empty(),
-                    hangup: r.contains(PollFlags::HUP),
-                    invalid: r.contains(PollFlags::NVAL),
-                }
-            })
-            .collect());
     }
 }

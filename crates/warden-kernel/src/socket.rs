@@ -2,10 +2,10 @@
 //! accept.
 
 use crate::errno::{Errno, Result};
+use crate::sys::BorrowedFd;
 use crate::types::FdFlags;
-use rustix::net::{RecvFlags, SendFlags, Shutdown};
+use rustix::net::{RecvFlags, Shutdown};
 use std::io::{IoSlice, IoSliceMut};
-use std::os::fd::{AsFd, BorrowedFd};
 
 /// A socket a guest holds.
 pub enum Socket {
@@ -23,8 +23,8 @@ pub struct Received {
 impl Socket {
     pub fn as_fd(&self) -> BorrowedFd<'_> {
         match self {
-            Socket::TcpListener(l) => l.as_fd(),
-            Socket::TcpStream(s) => s.as_fd(),
+            Socket::TcpListener(l) => crate::sys::borrow(l),
+            Socket::TcpStream(s) => crate::sys::borrow(s),
         }
     }
 
@@ -38,7 +38,7 @@ impl Socket {
             // A non-blocking accept: `again` when nothing is pending, even
             // on a blocking listener.
             let mut fds = [rustix::event::PollFd::new(l, rustix::event::PollFlags::IN)];
-            let zero = rustix::time::Timespec {
+            let zero = rustix::event::Timespec {
                 tv_sec: 0,
                 tv_nsec: 0,
             };
@@ -74,12 +74,8 @@ impl Socket {
                 truncated: false,
             });
         }
-        let mut control = rustix::net::RecvAncillaryBuffer::default();
-        let msg = rustix::net::recvmsg(s, bufs, &mut control, flags)?;
-        Ok(Received {
-            len: msg.bytes,
-            truncated: msg.flags.contains(rustix::net::ReturnFlags::TRUNC),
-        })
+        let (len, truncated) = crate::sys::recv_vectored(crate::sys::borrow(s), bufs, flags)?;
+        Ok(Received { len, truncated })
     }
 
     pub fn send(&self, bufs: &[IoSlice<'_>]) -> Result<usize> {
@@ -87,15 +83,9 @@ impl Socket {
             return Err(Errno::Notconn);
         };
         if let [one] = bufs {
-            return Ok(rustix::net::send(s, one, SendFlags::NOSIGNAL)?);
+            return Ok(rustix::net::send(s, one, crate::sys::SEND_FLAGS)?);
         }
-        let mut control = rustix::net::SendAncillaryBuffer::default();
-        Ok(rustix::net::sendmsg(
-            s,
-            bufs,
-            &mut control,
-            SendFlags::NOSIGNAL,
-        )?)
+        crate::sys::send_vectored(crate::sys::borrow(s), bufs)
     }
 
     pub fn shutdown(&self, read: bool, write: bool) -> Result<()> {
@@ -130,8 +120,7 @@ impl Socket {
     }
 
     pub fn fdflags(&self) -> Result<FdFlags> {
-        let fl = rustix::fs::fcntl_getfl(self.as_fd())?;
-        Ok(if fl.contains(rustix::fs::OFlags::NONBLOCK) {
+        Ok(if crate::sys::socket_nonblocking(self.as_fd())? {
             FdFlags::NONBLOCK
         } else {
             FdFlags::empty()
@@ -152,13 +141,13 @@ impl Socket {
 
     /// The socket's attributes.
     pub fn stat(&self) -> Result<crate::types::Filestat> {
-        let mut st = crate::types::Filestat::from_host(&rustix::fs::fstat(self.as_fd())?);
+        let mut st = crate::sys::socket_stat(self.as_fd())?;
         st.filetype = Some(crate::types::FileType::SocketStream);
         Ok(st)
     }
 
     /// Bytes readable now without blocking.
     pub fn readable_bytes(&self) -> u64 {
-        rustix::io::ioctl_fionread(self.as_fd()).unwrap_or(0)
+        crate::sys::readable_bytes(self.as_fd())
     }
 }

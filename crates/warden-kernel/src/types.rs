@@ -118,22 +118,6 @@ pub enum FileType {
     SymbolicLink = 7,
 }
 
-impl FileType {
-    /// The type of a host file, from its `st_mode`.
-    pub fn from_host(ft: rustix::fs::FileType) -> FileType {
-        use rustix::fs::FileType as H;
-        match ft {
-            H::RegularFile => FileType::RegularFile,
-            H::Directory => FileType::Directory,
-            H::Symlink => FileType::SymbolicLink,
-            H::CharacterDevice => FileType::CharacterDevice,
-            H::BlockDevice => FileType::BlockDevice,
-            H::Socket => FileType::SocketStream,
-            _ => FileType::Unknown,
-        }
-    }
-}
-
 /// File attributes (witx `filestat`); times are nanoseconds since the epoch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Filestat {
@@ -148,22 +132,6 @@ pub struct Filestat {
 }
 
 impl Filestat {
-    /// The stat of a host file from `fstat`/`statat`.
-    pub fn from_host(st: &rustix::fs::Stat) -> Filestat {
-        Filestat {
-            dev: st.st_dev,
-            ino: st.st_ino,
-            filetype: Some(FileType::from_host(rustix::fs::FileType::from_raw_mode(
-                st.st_mode,
-            ))),
-            nlink: st.st_nlink,
-            size: st.st_size as u64,
-            atim: crate::clock::nanos(st.st_atime, st.st_atime_nsec as i64),
-            mtim: crate::clock::nanos(st.st_mtime, st.st_mtime_nsec as i64),
-            ctim: crate::clock::nanos(st.st_ctime, st.st_ctime_nsec as i64),
-        }
-    }
-
     /// The file type, `Unknown` when the backend could not tell.
     pub fn file_type(&self) -> FileType {
         self.filetype.unwrap_or(FileType::Unknown)

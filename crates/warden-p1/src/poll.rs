@@ -8,9 +8,9 @@
 use crate::abi::{SubscriptionKind, EVENT_SIZE};
 use crate::{Cx, HostResult};
 use rustix::event::PollFlags;
-use std::os::fd::BorrowedFd;
 use warden_kernel::clock::Clock;
 use warden_kernel::poll::{wait_within, Interest};
+use warden_kernel::sys::BorrowedFd;
 use warden_kernel::types::{FileType, Rights};
 use warden_kernel::{Errno, Object};
 
@@ -182,7 +182,7 @@ pub fn poll_oneoff(
                     } else if read {
                         (
                             Errno::Success,
-                            rustix::io::ioctl_fionread(host_fds[i].0).unwrap_or(0),
+                            warden_kernel::sys::readable_bytes(host_fds[i].0),
                         )
                     } else {
                         (Errno::Success, 0)

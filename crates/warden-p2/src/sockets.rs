@@ -21,13 +21,13 @@ use network::{
 };
 use rustix::net::{sockopt, RecvFlags, SendFlags, SocketAddrAny, SocketType};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
-use std::os::fd::{AsFd, OwnedFd};
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 use warden_kernel::fs::host::HostFile;
 use warden_kernel::fs::File;
 use warden_kernel::ipsock::{self, Family, KeepAlive, Lookup, LookupError};
 use warden_kernel::net::{Direction, Protocol};
+use warden_kernel::sys::{AsFd, BorrowedFd, OwnedFd};
 use warden_kernel::types::FileType;
 use warden_kernel::Errno;
 use wasmtime::component::Resource;
@@ -232,7 +232,7 @@ fn check_remote(f: IpAddressFamily, addr: &SocketAddr) -> Result<(), ErrorCode> 
     kernel(ipsock::check_remote(family(f), addr))
 }
 
-fn fd_of(f: &Arc<HostFile>) -> std::os::fd::BorrowedFd<'_> {
+fn fd_of(f: &Arc<HostFile>) -> BorrowedFd<'_> {
     f.host_fd().expect("a socket has a host descriptor")
 }
 
@@ -490,8 +490,7 @@ impl tcp::HostTcpSocket for WasiP2 {
             return Ok(Err(ErrorCode::InvalidState));
         }
         let family = sock.family;
-        let flags = rustix::net::SocketFlags::CLOEXEC | rustix::net::SocketFlags::NONBLOCK;
-        let fd = match rustix::net::accept_with(fd_of(&sock.file), flags) {
+        let fd = match warden_kernel::sys::accept(fd_of(&sock.file)) {
             Ok(fd) => fd,
             Err(e) => return Ok(Err(net_error(e.into()))),
         };

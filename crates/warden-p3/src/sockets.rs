@@ -25,10 +25,9 @@ use crate::bindings::wasi::sockets::types::{
     self, ErrorCode, IpAddressFamily, IpSocketAddress, Ipv4SocketAddress, Ipv6SocketAddress,
 };
 use crate::{done_future, Done, WasiP3, WasiP3Ctx};
-use rustix::net::{RecvFlags, SendFlags, SocketFlags};
+use rustix::net::{RecvFlags, SendFlags};
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -36,6 +35,7 @@ use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;
 use warden_kernel::ipsock::{self, Family, KeepAlive, Lookup, LookupError, MAX_DATAGRAM};
 use warden_kernel::net::{Direction, NetworkPolicy, Protocol};
+use warden_kernel::sys::{AsFd, BorrowedFd, OwnedFd};
 use warden_kernel::Errno;
 use wasmtime::component::{
     Access, Accessor, Destination, FutureReader, Resource, Source, StreamConsumer, StreamProducer,
@@ -615,25 +615,6 @@ struct Acceptor<T: 'static> {
     getter: fn(&mut T) -> WasiP3Ctx<'_>,
 }
 
-/// `accept` errors that concern one connection only (Linux reports the new
-/// connection's pending network errors from `accept`): skipped.
-fn transient_accept_error(e: rustix::io::Errno) -> bool {
-    use rustix::io::Errno as E;
-    [
-        E::CONNABORTED,
-        E::NETDOWN,
-        E::PROTO,
-        E::NOPROTOOPT,
-        E::HOSTDOWN,
-        E::NONET,
-        E::HOSTUNREACH,
-        E::OPNOTSUPP,
-        E::NETUNREACH,
-        E::INTR,
-    ]
-    .contains(&e)
-}
-
 impl<D: 'static> StreamProducer<D> for Acceptor<D> {
     type Item = Resource<TcpSocket>;
     type Buffer = Option<Resource<TcpSocket>>;
@@ -657,15 +638,14 @@ impl<D: 'static> StreamProducer<D> for Acceptor<D> {
                 return Poll::Ready(Ok(StreamResult::Completed));
             }
             let accepted = guard.try_io(|fd| {
-                rustix::net::accept_with(fd.get_ref(), SocketFlags::CLOEXEC | SocketFlags::NONBLOCK)
-                    .map_err(io::Error::from)
+                warden_kernel::sys::accept(fd.get_ref().as_fd()).map_err(io::Error::from)
             });
             let conn = match accepted {
                 Err(_would_block) => continue,
                 Ok(Ok(conn)) => conn,
                 Ok(Err(e)) => {
                     let errno = rustix::io::Errno::from_io_error(&e);
-                    if errno.is_some_and(transient_accept_error) {
+                    if errno.is_some_and(warden_kernel::sys::transient_accept_error) {
                         continue;
                     }
                     // Out of descriptors or memory: the stream ends.
@@ -823,7 +803,8 @@ impl<D> StreamConsumer<D> for Sender {
                 return Poll::Ready(Ok(StreamResult::Completed));
             }
             let r = guard.try_io(|fd| {
-                rustix::net::send(fd.get_ref(), bytes, SendFlags::NOSIGNAL).map_err(io::Error::from)
+                rustix::net::send(fd.get_ref(), bytes, warden_kernel::sys::SEND_FLAGS)
+                    .map_err(io::Error::from)
             });
             match r {
                 Err(_would_block) => continue,

@@ -180,8 +180,10 @@ impl Sandbox {
     }
 }
 
-fn stdio_descriptor(fd: std::os::fd::BorrowedFd<'_>) -> anyhow::Result<Descriptor> {
-    let file = HostFile::dup_of(fd).context("cannot use the standard streams")?;
+fn stdio_descriptor(
+    stream: &(impl warden_kernel::sys::AsStream + std::io::IsTerminal),
+) -> anyhow::Result<Descriptor> {
+    let file = HostFile::duplicate_of(stream).context("cannot use the standard streams")?;
     let regular = warden_kernel::fs::File::filetype(&file) == FileType::RegularFile;
     let rights = if regular {
         Rights::REGULAR_FILE
@@ -190,7 +192,7 @@ fn stdio_descriptor(fd: std::os::fd::BorrowedFd<'_>) -> anyhow::Result<Descripto
     };
     let mut d = Descriptor::new(Object::File(Arc::new(file)), rights, Rights::empty());
     if !regular {
-        d.host_stream = Some(if std::io::IsTerminal::is_terminal(&fd) {
+        d.host_stream = Some(if stream.is_terminal() {
             FileType::CharacterDevice
         } else {
             FileType::Unknown
@@ -350,11 +352,10 @@ impl SandboxBuilder {
     /// Lays out the descriptors (stdio, then preopened directories, then
     /// sockets) and makes the engine.
     pub fn build(mut self) -> anyhow::Result<Sandbox> {
-        use std::os::fd::AsFd;
         let fds = &mut self.kernel.fds;
-        fds.insert(stdio_descriptor(std::io::stdin().as_fd())?)?;
-        fds.insert(stdio_descriptor(std::io::stdout().as_fd())?)?;
-        fds.insert(stdio_descriptor(std::io::stderr().as_fd())?)?;
+        fds.insert(stdio_descriptor(&std::io::stdin())?)?;
+        fds.insert(stdio_descriptor(&std::io::stdout())?)?;
+        fds.insert(stdio_descriptor(&std::io::stderr())?)?;
         for (dir, guest) in self.preopens {
             let mut d = Descriptor::new(Object::Dir(dir), Rights::DIRECTORY, Rights::all());
             d.preopen = Some(guest.into_bytes());

@@ -471,7 +471,6 @@ impl MemoryFs {
 }
 
 fn copy_in(tree: &mut Tree, dir: Ino, path: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::MetadataExt;
     for entry in std::fs::read_dir(path)? {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -500,8 +499,9 @@ fn copy_in(tree: &mut Tree, dir: Ino, path: &Path) -> std::io::Result<()> {
             continue;
         };
         let n = tree.node_mut(ino);
-        n.atim = crate::clock::nanos(meta.atime(), meta.atime_nsec());
-        n.mtim = crate::clock::nanos(meta.mtime(), meta.mtime_nsec());
+        let st = crate::sys::metadata_stat(&cap_std::fs::Metadata::from_just_metadata(meta));
+        n.atim = st.atim;
+        n.mtim = st.mtim;
         if let Content::Dir { entries, .. } = &mut tree.node_mut(dir).content {
             entries.insert(name, ino);
         }

@@ -20,10 +20,10 @@ pub mod memory;
 pub mod readonly;
 
 use crate::errno::{Errno, Result};
+use crate::sys::BorrowedFd;
 use crate::types::{Advice, DirEntry, FdFlags, FileType, Filestat, OpenOptions, SetTime, Whence};
 use std::any::Any;
 use std::io::{IoSlice, IoSliceMut};
-use std::os::fd::BorrowedFd;
 use std::sync::Arc;
 
 /// What an `open_at` produced.

@@ -3,10 +3,10 @@
 
 use super::{Dir, File, Opened};
 use crate::errno::{Errno, Result};
+use crate::sys::BorrowedFd;
 use crate::types::{Advice, DirEntry, FdFlags, FileType, Filestat, OpenOptions, SetTime, Whence};
 use std::any::Any;
 use std::io::{IoSlice, IoSliceMut};
-use std::os::fd::BorrowedFd;
 use std::sync::Arc;
 
 /// Wraps a directory so nothing beneath it can be changed.
