@@ -23,7 +23,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
-use warden_kernel::fs::host::HostFile;
+use warden_kernel::fs::host::HostPipe;
 use warden_kernel::fs::File;
 use warden_kernel::sys::{pipe, BorrowedFd, OwnedFd};
 use warden_kernel::types::{Advice, FdFlags, FileType, Filestat, SetTime, Whence};
@@ -83,7 +83,7 @@ pub struct Slot<T> {
     value: Mutex<SlotState<T>>,
     /// A pipe's read end, readable once the value is there (never read:
     /// it stays ready).
-    ready: Arc<HostFile>,
+    ready: Arc<HostPipe>,
     /// The pipe's write end.
     wake: OwnedFd,
 }
@@ -99,7 +99,7 @@ impl<T> Slot<T> {
         let (ready, wake) = warden_kernel::sys::pipe()?;
         Ok(Arc::new(Slot {
             value: Mutex::new(SlotState::Empty),
-            ready: Arc::new(HostFile::new(ready, FileType::Unknown)),
+            ready: Arc::new(HostPipe::new(ready, FileType::Unknown)),
             wake,
         }))
     }
@@ -114,7 +114,7 @@ impl<T> Slot<T> {
         if matches!(*st, SlotState::Empty) {
             *st = SlotState::Full(v);
             // One byte in an empty pipe never blocks.
-            let _ = rustix::io::write(&self.wake, &[1]);
+            let _ = warden_kernel::sys::pipe_write(&self.wake, &[1]);
         }
     }
 
@@ -146,14 +146,14 @@ impl<T> Slot<T> {
 /// data it reports the failure the host side recorded (a timeout, a reset),
 /// so a truncated body never looks complete.
 pub struct BodyPipe {
-    end: HostFile,
+    end: HostPipe,
     failure: Mutex<Option<Errno>>,
 }
 
 impl BodyPipe {
     fn new(fd: OwnedFd) -> Arc<BodyPipe> {
         Arc::new(BodyPipe {
-            end: HostFile::new(fd, FileType::Unknown),
+            end: HostPipe::new(fd, FileType::Unknown),
             failure: Mutex::new(None),
         })
     }
@@ -192,6 +192,26 @@ impl File for BodyPipe {
     fn readable_bytes(&self) -> KResult<u64> {
         self.end.readable_bytes()
     }
+}
+
+/// The host's (write) end of a body pipe, for tokio: a Unix pipe, or on
+/// Windows the loopback socket that stands in for one ([`pipe`]).
+#[cfg(unix)]
+type PipeSender = tokio::net::unix::pipe::Sender;
+
+#[cfg(unix)]
+fn pipe_sender(fd: OwnedFd) -> std::io::Result<PipeSender> {
+    PipeSender::from_owned_fd(fd)
+}
+
+#[cfg(windows)]
+type PipeSender = tokio::net::TcpStream;
+
+#[cfg(windows)]
+fn pipe_sender(fd: OwnedFd) -> std::io::Result<PipeSender> {
+    let stream = std::net::TcpStream::from(fd);
+    stream.set_nonblocking(true)?;
+    PipeSender::from_std(stream)
 }
 
 // ---------------------------------------------------------------------------
@@ -289,7 +309,7 @@ where
     let trailers = Slot::new()?;
     let (r, t) = (reader.clone(), trailers.clone());
     crate::runtime::runtime().spawn(async move {
-        let mut tx = tokio::net::unix::pipe::Sender::from_owned_fd(tx).ok();
+        let mut tx = pipe_sender(tx).ok();
         let outcome = match tx {
             Some(_) => pump_in(body, &mut tx, between_bytes, limit).await,
             None => Err((Errno::Io, ErrorCode::InternalError(Some("pipe".into())))),
@@ -318,7 +338,7 @@ where
 /// future gives.
 async fn pump_in<B>(
     mut body: B,
-    tx: &mut Option<tokio::net::unix::pipe::Sender>,
+    tx: &mut Option<PipeSender>,
     between_bytes: Duration,
     limit: Option<BodyLimit>,
 ) -> Result<Option<FieldList>, (Errno, ErrorCode)>

@@ -23,7 +23,7 @@ use rustix::net::{sockopt, RecvFlags, SendFlags, SocketAddrAny, SocketType};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
-use warden_kernel::fs::host::HostFile;
+use warden_kernel::fs::host::HostSocket;
 use warden_kernel::fs::File;
 use warden_kernel::ipsock::{self, Family, KeepAlive, Lookup, LookupError};
 use warden_kernel::net::{Direction, Protocol};
@@ -52,7 +52,7 @@ enum TcpState {
 /// A TCP socket.
 pub struct TcpSocket {
     /// The host socket, as a kernel file so streams and pollables use it.
-    file: Arc<HostFile>,
+    file: Arc<HostSocket>,
     family: IpAddressFamily,
     state: TcpState,
     backlog: u32,
@@ -61,7 +61,7 @@ pub struct TcpSocket {
 }
 
 impl TcpSocket {
-    fn new(file: Arc<HostFile>, family: IpAddressFamily, state: TcpState) -> TcpSocket {
+    fn new(file: Arc<HostSocket>, family: IpAddressFamily, state: TcpState) -> TcpSocket {
         let mut s = TcpSocket {
             file,
             family,
@@ -93,7 +93,7 @@ enum UdpState {
 
 /// A UDP socket.
 pub struct UdpSocket {
-    file: Arc<HostFile>,
+    file: Arc<HostSocket>,
     family: IpAddressFamily,
     state: UdpState,
     /// The address `stream` connected the socket to, if any.
@@ -102,13 +102,13 @@ pub struct UdpSocket {
 
 /// Datagrams arriving on a UDP socket.
 pub struct IncomingDatagramStream {
-    file: Arc<HostFile>,
+    file: Arc<HostSocket>,
     remote: Option<SocketAddr>,
 }
 
 /// Datagrams leaving a UDP socket.
 pub struct OutgoingDatagramStream {
-    file: Arc<HostFile>,
+    file: Arc<HostSocket>,
     remote: Option<SocketAddr>,
     /// Datagrams the last `check-send` allowed.
     permit: u64,
@@ -213,7 +213,7 @@ fn kernel<T>(r: warden_kernel::Result<T>) -> Result<T, ErrorCode> {
     r.map_err(net_error)
 }
 
-fn new_socket(family: IpAddressFamily, kind: SocketType) -> Result<Arc<HostFile>, ErrorCode> {
+fn new_socket(family: IpAddressFamily, kind: SocketType) -> Result<Arc<HostSocket>, ErrorCode> {
     let stream = kind == SocketType::STREAM;
     let fd: OwnedFd = kernel(ipsock::new_socket(self::family(family), stream))?;
     let ft = if stream {
@@ -221,7 +221,7 @@ fn new_socket(family: IpAddressFamily, kind: SocketType) -> Result<Arc<HostFile>
     } else {
         FileType::SocketDgram
     };
-    Ok(Arc::new(HostFile::new(fd, ft)))
+    Ok(Arc::new(HostSocket::new(fd, ft)))
 }
 
 fn check_family(f: IpAddressFamily, addr: &SocketAddr) -> Result<(), ErrorCode> {
@@ -232,11 +232,11 @@ fn check_remote(f: IpAddressFamily, addr: &SocketAddr) -> Result<(), ErrorCode> 
     kernel(ipsock::check_remote(family(f), addr))
 }
 
-fn fd_of(f: &Arc<HostFile>) -> BorrowedFd<'_> {
+fn fd_of(f: &Arc<HostSocket>) -> BorrowedFd<'_> {
     f.host_fd().expect("a socket has a host descriptor")
 }
 
-fn ready_now(f: &Arc<HostFile>, read: bool) -> bool {
+fn ready_now(f: &Arc<HostSocket>, read: bool) -> bool {
     crate::io::ready_now(&**f, read).unwrap_or(false)
 }
 
@@ -288,7 +288,7 @@ impl WasiP2 {
 
     fn tcp_streams(
         &mut self,
-        file: &Arc<HostFile>,
+        file: &Arc<HostSocket>,
     ) -> wasmtime::Result<(Resource<InputStream>, Resource<OutputStream>)> {
         let f: Arc<dyn File> = file.clone();
         let input = self.push_input(InputStream::Stream(f.clone()))?;
@@ -494,7 +494,7 @@ impl tcp::HostTcpSocket for WasiP2 {
             Ok(fd) => fd,
             Err(e) => return Ok(Err(net_error(e.into()))),
         };
-        let file = Arc::new(HostFile::new(fd, FileType::SocketStream));
+        let file = Arc::new(HostSocket::new(fd, FileType::SocketStream));
         let (input, output) = self.tcp_streams(&file)?;
         let conn = self
             .table

@@ -63,6 +63,7 @@ pub mod cli;
 pub mod clocks;
 pub mod filesystem;
 pub mod random;
+mod readiness;
 pub mod sockets;
 
 use tokio::sync::oneshot;

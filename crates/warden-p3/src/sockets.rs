@@ -8,7 +8,8 @@
 //! and looking a name up are checked first and fail with `access-denied`.
 //!
 //! How the async ABI maps onto the kernel: sockets are non-blocking host
-//! sockets, and every wait is a [`tokio::io::unix::AsyncFd`] readiness wait
+//! sockets, and every wait is an [`AsyncFd`] readiness wait (tokio's on
+//! Unix, `crate::readiness`'s on Windows)
 //! on the socket's descriptor, on the current-thread runtime that runs the
 //! guest. A waiting `connect`, `receive` (TCP stream or UDP), `send` or
 //! accept costs nothing until the descriptor is ready, and waits on several
@@ -24,6 +25,7 @@ use crate::bindings::wasi::sockets::ip_name_lookup;
 use crate::bindings::wasi::sockets::types::{
     self, ErrorCode, IpAddressFamily, IpSocketAddress, Ipv4SocketAddress, Ipv6SocketAddress,
 };
+use crate::readiness::AsyncFd;
 use crate::{done_future, Done, WasiP3, WasiP3Ctx};
 use rustix::net::{RecvFlags, SendFlags};
 use std::io;
@@ -31,11 +33,10 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;
 use warden_kernel::ipsock::{self, Family, KeepAlive, Lookup, LookupError, MAX_DATAGRAM};
 use warden_kernel::net::{Direction, NetworkPolicy, Protocol};
-use warden_kernel::sys::{AsFd, BorrowedFd, OwnedFd};
+use warden_kernel::sys::{BorrowedFd, OwnedFd};
 use warden_kernel::Errno;
 use wasmtime::component::{
     Access, Accessor, Destination, FutureReader, Resource, Source, StreamConsumer, StreamProducer,
@@ -189,8 +190,8 @@ enum SocketFd {
 impl SocketFd {
     fn fd(&self) -> BorrowedFd<'_> {
         match self {
-            SocketFd::Plain(fd) => fd.as_fd(),
-            SocketFd::Registered(r) => r.get_ref().as_fd(),
+            SocketFd::Plain(fd) => warden_kernel::sys::borrow(fd),
+            SocketFd::Registered(r) => warden_kernel::sys::borrow(r.get_ref()),
             SocketFd::Moving => unreachable!("a socket descriptor is never left moving"),
         }
     }
@@ -638,7 +639,8 @@ impl<D: 'static> StreamProducer<D> for Acceptor<D> {
                 return Poll::Ready(Ok(StreamResult::Completed));
             }
             let accepted = guard.try_io(|fd| {
-                warden_kernel::sys::accept(fd.get_ref().as_fd()).map_err(io::Error::from)
+                warden_kernel::sys::accept(warden_kernel::sys::borrow(fd.get_ref()))
+                    .map_err(io::Error::from)
             });
             let conn = match accepted {
                 Err(_would_block) => continue,

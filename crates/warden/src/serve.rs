@@ -211,11 +211,43 @@ fn find_handler(
         .context("the component exports no `wasi:http/incoming-handler` interface (WASI 0.2): it is not a wasi:http/proxy component")
 }
 
+/// What stops `warden serve` gracefully: SIGINT or SIGTERM on Unix,
+/// Ctrl-C (or Ctrl-Break) on Windows, which has no SIGTERM.
+struct StopSignals {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn new() -> std::io::Result<StopSignals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(StopSignals {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(windows)]
+        Ok(StopSignals {})
+    }
+
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+        #[cfg(windows)]
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
 async fn accept_loop(listener: tokio::net::TcpListener, shared: Arc<Shared>) -> anyhow::Result<()> {
     use hyper_util::rt::{TokioExecutor, TokioIo};
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut sigint = signal(SignalKind::interrupt())?;
-    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut stop = StopSignals::new()?;
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
     builder
@@ -238,8 +270,7 @@ async fn accept_loop(listener: tokio::net::TcpListener, shared: Arc<Shared>) -> 
                     continue;
                 }
             },
-            _ = sigint.recv() => break,
-            _ = sigterm.recv() => break,
+            _ = stop.recv() => break,
         };
         let _ = stream.set_nodelay(true);
         let shared = shared.clone();

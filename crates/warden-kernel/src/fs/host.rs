@@ -10,13 +10,12 @@ use super::{Dir, File, Opened};
 use crate::errno::{Errno, Result};
 use crate::sys::{self, BorrowedFd};
 use crate::types::{Advice, DirEntry, FdFlags, FileType, Filestat, OpenOptions, SetTime, Whence};
-use cap_fs_ext::{
-    DirExt, FollowSymlinks, OpenOptionsFollowExt, OpenOptionsMaybeDirExt, SystemTimeSpec,
-};
+use cap_fs_ext::{DirExt, FollowSymlinks, OpenOptionsFollowExt, SystemTimeSpec};
 use cap_std::fs::OpenOptionsExt;
 use std::any::Any;
 use std::io::{IoSlice, IoSliceMut};
 use std::path::Path;
+use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::Arc;
 
 /// A directory of the host filesystem, and everything beneath it.
@@ -28,9 +27,7 @@ impl HostDir {
     /// Opens `path` of the host as a directory capability. This is the one
     /// place that uses ambient authority: the embedder names what to grant.
     pub fn open_ambient(path: &Path) -> std::io::Result<HostDir> {
-        // A plain O_RDONLY|O_DIRECTORY descriptor (not O_PATH), so fsync and
-        // futimens work on the preopen itself.
-        let file = std::fs::File::open(path)?;
+        let file = sys::open_dir_ambient(path)?;
         if !file.metadata()?.is_dir() {
             return Err(std::io::ErrorKind::NotADirectory.into());
         }
@@ -130,7 +127,6 @@ impl Dir for HostDir {
         } else {
             FollowSymlinks::No
         });
-        o.maybe_dir(true);
         // O_DIRECTORY only where no final symlink is followed: cap-std's
         // own resolver (macOS, and Linux without openat2) opens the last
         // step with O_NOFOLLOW to find a link, and O_DIRECTORY turns the
@@ -143,7 +139,7 @@ impl Dir for HostDir {
             fdflags |= FdFlags::NONBLOCK;
         }
         o.custom_flags(sys::open_flags(fdflags, opts.directory && !opts.follow));
-        let file = self.dir.open_with(path, &o)?.into_std();
+        let file = sys::open(&self.dir, path, &mut o, opts.directory)?;
         let ft = sys::fstat(&file)?.file_type();
         if ft == FileType::Directory {
             if write {
@@ -153,7 +149,9 @@ impl Dir for HostDir {
         } else if opts.directory {
             Err(Errno::Notdir)
         } else {
-            Ok(Opened::File(Arc::new(HostFile::new(file, ft))))
+            Ok(Opened::File(Arc::new(
+                HostFile::new(file, ft).opened_with(opts.fdflags),
+            )))
         }
     }
 
@@ -185,7 +183,7 @@ impl Dir for HostDir {
 
     fn rename_at(&self, old: &str, new_dir: &dyn Dir, new: &str) -> Result<()> {
         let new_dir = self.other(new_dir)?;
-        Ok(self.dir.rename(old, &new_dir.dir, new)?)
+        sys::rename(&self.dir, old, &new_dir.dir, new)
     }
 
     fn link_at(&self, old: &str, follow: bool, new_dir: &dyn Dir, new: &str) -> Result<()> {
@@ -209,12 +207,7 @@ impl Dir for HostDir {
     fn stat_at(&self, path: &str, follow: bool) -> Result<Filestat> {
         // A trailing slash follows a final symlink and needs a directory.
         let must_be_dir = names_a_directory(path);
-        let m = if follow || must_be_dir {
-            self.dir.metadata(path)?
-        } else {
-            self.dir.symlink_metadata(path)?
-        };
-        let st = sys::metadata_stat(&m);
+        let st = sys::path_stat(&self.dir, path, follow || must_be_dir)?;
         if must_be_dir && st.file_type() != FileType::Directory {
             return Err(Errno::Notdir);
         }
@@ -262,6 +255,10 @@ impl Dir for HostDir {
 pub struct HostFile {
     file: std::fs::File,
     filetype: FileType,
+    /// The guest's descriptor flags that the OS cannot keep
+    /// ([`sys::KEPT_FDFLAGS`]: on Windows `append` and the sync flags;
+    /// none elsewhere).
+    kept: AtomicU16,
 }
 
 impl HostFile {
@@ -269,7 +266,28 @@ impl HostFile {
         HostFile {
             file: file.into(),
             filetype,
+            kept: AtomicU16::new(0),
         }
+    }
+
+    /// Opened with `flags`: those the OS cannot keep are kept here.
+    fn opened_with(self, flags: FdFlags) -> HostFile {
+        self.keep(flags);
+        self
+    }
+
+    fn keep(&self, flags: FdFlags) {
+        let kept = (flags & sys::KEPT_FDFLAGS).bits();
+        self.kept.store(kept, Ordering::Relaxed);
+    }
+
+    fn kept(&self) -> FdFlags {
+        FdFlags::from_bits_truncate(self.kept.load(Ordering::Relaxed))
+    }
+
+    /// `append` kept here: every write goes to the end, written so.
+    fn emulated_append(&self) -> bool {
+        self.kept().contains(FdFlags::APPEND)
     }
 
     /// Wraps a duplicate of a host stream (stdin, stdout, stderr), so the
@@ -277,7 +295,7 @@ impl HostFile {
     pub fn duplicate_of(stream: &impl sys::AsStream) -> Result<HostFile> {
         let file = sys::duplicate(stream)?;
         let filetype = sys::fstat(&file)?.file_type();
-        Ok(HostFile { file, filetype })
+        Ok(HostFile::new(file, filetype))
     }
 }
 
@@ -291,6 +309,9 @@ impl File for HostFile {
     }
 
     fn write(&self, bufs: &[IoSlice<'_>]) -> Result<usize> {
+        if self.emulated_append() {
+            sys::seek(&self.file, 0, Whence::End)?;
+        }
         sys::write(&self.file, bufs)
     }
 
@@ -299,6 +320,12 @@ impl File for HostFile {
     }
 
     fn pwrite(&self, bufs: &[IoSlice<'_>], offset: u64) -> Result<usize> {
+        if self.emulated_append() {
+            // As Linux does with O_APPEND: the data goes to the end, the
+            // position stays.
+            let end = sys::fstat(&self.file)?.size;
+            return sys::pwrite(&self.file, bufs, end);
+        }
         sys::pwrite(&self.file, bufs, offset)
     }
 
@@ -339,11 +366,21 @@ impl File for HostFile {
     }
 
     fn fdflags(&self) -> Result<FdFlags> {
-        sys::fdflags(&self.file)
+        Ok(sys::fdflags(&self.file)? | self.kept())
     }
 
     fn set_fdflags(&self, flags: FdFlags) -> Result<()> {
-        sys::set_fdflags(&self.file, flags)
+        if sys::KEPT_FDFLAGS.is_empty() {
+            return sys::set_fdflags(&self.file, flags);
+        }
+        let sync = FdFlags::SYNC | FdFlags::DSYNC | FdFlags::RSYNC;
+        if (flags & sync) != (self.kept() & sync) {
+            // As on Linux: the sync flags cannot change on an open file.
+            return Err(Errno::Notsup);
+        }
+        sys::set_fdflags(&self.file, flags - sys::KEPT_FDFLAGS)?;
+        self.keep(flags);
+        Ok(())
     }
 
     fn host_fd(&self) -> Option<BorrowedFd<'_>> {
@@ -359,6 +396,121 @@ impl File for HostFile {
         Ok(sys::readable_bytes_of_file(&self.file))
     }
 }
+
+/// An open host socket as a kernel file: the byte streams of a WASI 0.2
+/// TCP connection. Reads are `recv`, writes `send` (without `SIGPIPE`), on
+/// every platform: a Windows socket is no file handle.
+pub struct HostSocket {
+    fd: sys::OwnedFd,
+    filetype: FileType,
+}
+
+impl HostSocket {
+    pub fn new(fd: sys::OwnedFd, filetype: FileType) -> HostSocket {
+        HostSocket { fd, filetype }
+    }
+
+    fn fd(&self) -> BorrowedFd<'_> {
+        sys::borrow(&self.fd)
+    }
+}
+
+impl File for HostSocket {
+    fn filetype(&self) -> FileType {
+        self.filetype
+    }
+
+    fn read(&self, bufs: &mut [IoSliceMut<'_>]) -> Result<usize> {
+        match bufs {
+            [one] => {
+                Ok(rustix::net::recv(self.fd(), &mut one[..], rustix::net::RecvFlags::empty())?.0)
+            }
+            _ => Ok(sys::recv_vectored(self.fd(), bufs, rustix::net::RecvFlags::empty())?.0),
+        }
+    }
+
+    fn write(&self, bufs: &[IoSlice<'_>]) -> Result<usize> {
+        match bufs {
+            [one] => Ok(rustix::net::send(self.fd(), one, sys::SEND_FLAGS)?),
+            _ => sys::send_vectored(self.fd(), bufs),
+        }
+    }
+
+    fn pread(&self, _: &mut [IoSliceMut<'_>], _: u64) -> Result<usize> {
+        Err(Errno::Spipe)
+    }
+
+    fn pwrite(&self, _: &[IoSlice<'_>], _: u64) -> Result<usize> {
+        Err(Errno::Spipe)
+    }
+
+    fn seek(&self, _: i64, _: Whence) -> Result<u64> {
+        Err(Errno::Spipe)
+    }
+
+    fn stat(&self) -> Result<Filestat> {
+        let mut st = sys::socket_stat(self.fd())?;
+        st.filetype = Some(self.filetype);
+        Ok(st)
+    }
+
+    fn set_size(&self, _: u64) -> Result<()> {
+        Err(Errno::Inval)
+    }
+
+    fn allocate(&self, _: u64, _: u64) -> Result<()> {
+        Err(Errno::Spipe)
+    }
+
+    fn advise(&self, _: u64, _: u64, _: Advice) -> Result<()> {
+        Ok(())
+    }
+
+    fn set_times(&self, _: SetTime, _: SetTime) -> Result<()> {
+        Err(Errno::Inval)
+    }
+
+    fn sync(&self) -> Result<()> {
+        Err(Errno::Inval)
+    }
+
+    fn datasync(&self) -> Result<()> {
+        Err(Errno::Inval)
+    }
+
+    fn fdflags(&self) -> Result<FdFlags> {
+        Ok(if sys::socket_nonblocking(self.fd())? {
+            FdFlags::NONBLOCK
+        } else {
+            FdFlags::empty()
+        })
+    }
+
+    fn set_fdflags(&self, flags: FdFlags) -> Result<()> {
+        if flags.intersects(!FdFlags::NONBLOCK) {
+            return Err(Errno::Inval);
+        }
+        Ok(rustix::io::ioctl_fionbio(
+            self.fd(),
+            flags.contains(FdFlags::NONBLOCK),
+        )?)
+    }
+
+    fn host_fd(&self) -> Option<BorrowedFd<'_>> {
+        Some(self.fd())
+    }
+
+    fn readable_bytes(&self) -> Result<u64> {
+        Ok(sys::readable_bytes(self.fd()))
+    }
+}
+
+/// One end of a host pipe ([`sys::pipe`]) as a kernel file: a pipe on Unix,
+/// a connected loopback socket on Windows, where pipes cannot be polled.
+#[cfg(unix)]
+pub type HostPipe = HostFile;
+#[cfg(windows)]
+pub type HostPipe = HostSocket;
 
 // Unix symlinks: Windows makes them only with a privilege.
 #[cfg(all(test, unix))]

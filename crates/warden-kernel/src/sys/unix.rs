@@ -181,6 +181,17 @@ pub fn socket_stat(fd: BorrowedFd<'_>) -> Result<Filestat> {
     fstat(fd)
 }
 
+/// The attributes of what `path` names beneath `dir` (the last symlink
+/// followed or not), resolved by cap-std.
+pub fn path_stat(dir: &cap_std::fs::Dir, path: &str, follow: bool) -> Result<Filestat> {
+    let m = if follow {
+        dir.metadata(path)?
+    } else {
+        dir.symlink_metadata(path)?
+    };
+    Ok(metadata_stat(&m))
+}
+
 /// The attributes `cap-std` read for a path.
 pub fn metadata_stat(m: &cap_std::fs::Metadata) -> Filestat {
     use cap_std::fs::MetadataExt;
@@ -351,6 +362,10 @@ pub fn set_fdflags(fd: impl AsFd, flags: FdFlags) -> Result<()> {
     Ok(rustix::fs::fcntl_setfl(&fd, fl)?)
 }
 
+/// The descriptor flags the kernel keeps itself because the OS cannot:
+/// none here, the OS keeps them all (`fcntl(F_GETFL)`).
+pub const KEPT_FDFLAGS: FdFlags = FdFlags::empty();
+
 /// The open flags for the descriptor flags a guest asked for at open.
 pub fn open_flags(fdflags: FdFlags, directory: bool) -> i32 {
     let mut flags = OFlags::empty();
@@ -409,8 +424,19 @@ pub fn pipe() -> std::io::Result<(OwnedFd, OwnedFd)> {
     Ok((r, w))
 }
 
+/// Writes to a pipe's write end (one byte to wake a waiter).
+pub fn pipe_write(fd: &OwnedFd, bytes: &[u8]) -> Result<usize> {
+    Ok(rustix::io::write(fd, bytes)?)
+}
+
 // ---------------------------------------------------------------------------
 // Directories
+
+/// Opens a directory the embedder names: a plain read-only descriptor
+/// (not `O_PATH`), so `fsync` and `futimens` work on a preopen itself.
+pub fn open_dir_ambient(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    std::fs::File::open(path)
+}
 
 /// The entries of an open directory, `.` and `..` first.
 pub fn read_dir(dir: &cap_std::fs::Dir) -> Result<Vec<DirEntry>> {
@@ -460,6 +486,28 @@ pub fn dir_set_times(dir: &cap_std::fs::Dir, atim: SetTime, mtim: SetTime) -> Re
 
 pub fn dir_sync(dir: &cap_std::fs::Dir) -> Result<()> {
     sync(dir)
+}
+
+/// Opens `path` beneath `dir`, a directory or not.
+pub fn open(
+    dir: &cap_std::fs::Dir,
+    path: &str,
+    options: &mut cap_std::fs::OpenOptions,
+    _directory: bool,
+) -> Result<std::fs::File> {
+    use cap_fs_ext::OpenOptionsMaybeDirExt;
+    options.maybe_dir(true);
+    Ok(dir.open_with(path, options)?.into_std())
+}
+
+/// Renames `old` beneath `dir` to `new` beneath `new_dir` (`renameat`).
+pub fn rename(
+    dir: &cap_std::fs::Dir,
+    old: &str,
+    new_dir: &cap_std::fs::Dir,
+    new: &str,
+) -> Result<()> {
+    Ok(dir.rename(old, new_dir, new)?)
 }
 
 /// Makes `path` a symlink to `target`, whatever `target` names (or

@@ -122,7 +122,10 @@ pub fn clock_resolution(_clock: Clock) -> u64 {
 // ---------------------------------------------------------------------------
 // Attributes
 
-fn filestat_of(m: &cap_std::fs::Metadata) -> Filestat {
+/// A stat from cap-std's metadata. `by_handle`: it was read from an open
+/// handle, so the volume, file index and link count are there (Windows
+/// reports them only so; cap-fs-ext panics when asked otherwise).
+fn filestat_of(m: &cap_std::fs::Metadata, by_handle: bool) -> Filestat {
     use cap_fs_ext::MetadataExt;
     let ft = m.file_type();
     let filetype = if ft.is_symlink() {
@@ -137,11 +140,16 @@ fn filestat_of(m: &cap_std::fs::Metadata) -> Filestat {
     let time = |t: std::io::Result<cap_std::time::SystemTime>| {
         t.map(|t| since_epoch(t.into_std())).unwrap_or(0)
     };
+    let (dev, ino, nlink) = if by_handle {
+        (m.dev(), m.ino(), m.nlink())
+    } else {
+        (0, 0, 1)
+    };
     Filestat {
-        dev: m.dev(),
-        ino: m.ino(),
+        dev,
+        ino,
         filetype: Some(filetype),
-        nlink: m.nlink(),
+        nlink,
         size: m.len(),
         atim: time(m.accessed()),
         mtim: time(m.modified()),
@@ -150,14 +158,47 @@ fn filestat_of(m: &cap_std::fs::Metadata) -> Filestat {
     }
 }
 
-/// The attributes of an open host file.
+/// The attributes of an open host file. A console or pipe has none that
+/// Windows reports by handle: it is a stream of unknown type, as a pipe is
+/// on Unix.
 pub fn fstat(file: &std::fs::File) -> Result<Filestat> {
-    Ok(filestat_of(&cap_std::fs::Metadata::from_file(file)?))
+    match cap_std::fs::Metadata::from_file(file) {
+        Ok(m) => Ok(filestat_of(&m, true)),
+        Err(_) => Ok(Filestat {
+            filetype: Some(FileType::Unknown),
+            ..Filestat::default()
+        }),
+    }
 }
 
-/// The attributes `cap-std` read for a path.
+/// The attributes of what `path` names beneath `dir`: read from a handle
+/// opened on it (for the volume and file index), or, where it cannot be
+/// opened, from the path without them.
+pub fn path_stat(dir: &cap_std::fs::Dir, path: &str, follow: bool) -> Result<Filestat> {
+    use cap_fs_ext::{FollowSymlinks, OpenOptionsFollowExt, OpenOptionsMaybeDirExt};
+    let mut o = cap_std::fs::OpenOptions::new();
+    o.read(true).maybe_dir(true).follow(if follow {
+        FollowSymlinks::Yes
+    } else {
+        FollowSymlinks::No
+    });
+    match dir.open_with(path, &o) {
+        Ok(f) => fstat(&f.into_std()),
+        Err(_) => {
+            let m = if follow {
+                dir.metadata(path)?
+            } else {
+                dir.symlink_metadata(path)?
+            };
+            Ok(filestat_of(&m, false))
+        }
+    }
+}
+
+/// The attributes `cap-std` read for a path (no file index: see
+/// [`path_stat`]).
 pub fn metadata_stat(m: &cap_std::fs::Metadata) -> Filestat {
-    filestat_of(m)
+    filestat_of(m, false)
 }
 
 /// The attributes of a socket: its type, nothing else is kept.
@@ -282,13 +323,13 @@ pub fn set_times(file: &std::fs::File, atim: SetTime, mtim: SetTime) -> Result<(
     Ok(file.set_times(times)?)
 }
 
-/// Windows keeps no append or non-blocking mode on a file handle that can
-/// be read back; a file reports none.
+/// Windows keeps no non-blocking or sync mode on a file handle that can be
+/// read back; a file reports none (`append` is the kernel's, above).
 pub fn fdflags(_file: &std::fs::File) -> Result<FdFlags> {
     Ok(FdFlags::empty())
 }
 
-/// Only the empty set can be set (docs/compat.md).
+/// Only the flags the kernel keeps (`KEPT_FDFLAGS`) can change.
 pub fn set_fdflags(_file: &std::fs::File, flags: FdFlags) -> Result<()> {
     if flags.is_empty() {
         Ok(())
@@ -297,9 +338,24 @@ pub fn set_fdflags(_file: &std::fs::File, flags: FdFlags) -> Result<()> {
     }
 }
 
-/// No custom open flags: append is asked through `OpenOptions` instead.
-pub fn open_flags(_fdflags: FdFlags, _directory: bool) -> u32 {
-    0
+/// Windows' append mode cannot go with truncation nor be read back or
+/// changed, and the sync flags cannot be read back: the kernel's
+/// `HostFile` keeps the guest's flags and, for `append`, writes at the end
+/// itself.
+pub const KEPT_FDFLAGS: FdFlags = FdFlags::APPEND
+    .union(FdFlags::DSYNC)
+    .union(FdFlags::RSYNC)
+    .union(FdFlags::SYNC);
+
+/// `FILE_FLAG_WRITE_THROUGH` for the sync flags (every write reaches the
+/// disk before it returns), as Wasmtime asks; nothing else.
+pub fn open_flags(fdflags: FdFlags, _directory: bool) -> u32 {
+    let sync = FdFlags::SYNC | FdFlags::DSYNC | FdFlags::RSYNC;
+    if fdflags.intersects(sync) {
+        0x8000_0000
+    } else {
+        0
+    }
 }
 
 /// Unknown for files and pipes.
@@ -328,11 +384,41 @@ pub fn pollable(_file: &std::fs::File) -> Option<BorrowedFd<'_>> {
     None
 }
 
+/// A "pipe" that `WSAPoll` can wait on: a connected pair of loopback TCP
+/// sockets, (read end, write end). The accepted end must be the one this
+/// call connected (another local process could connect first).
+pub fn pipe() -> std::io::Result<(OwnedFd, OwnedFd)> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let write = std::net::TcpStream::connect(listener.local_addr()?)?;
+    write.set_nodelay(true)?;
+    loop {
+        let (read, peer) = listener.accept()?;
+        if peer == write.local_addr()? {
+            return Ok((read.into(), write.into()));
+        }
+    }
+}
+
+/// Writes to a pipe's write end (one byte to wake a waiter).
+pub fn pipe_write(fd: &OwnedFd, bytes: &[u8]) -> Result<usize> {
+    Ok(rustix::net::send(fd, bytes, SEND_FLAGS)?)
+}
+
 // ---------------------------------------------------------------------------
 // Directories
 
+/// Opens a directory the embedder names (`FILE_FLAG_BACKUP_SEMANTICS`: the
+/// flag without which Windows opens no directory).
+pub fn open_dir_ambient(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    use std::os::windows::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(0x0200_0000)
+        .open(path)
+}
+
 pub fn dir_stat(dir: &cap_std::fs::Dir) -> Result<Filestat> {
-    Ok(filestat_of(&dir.dir_metadata()?))
+    fstat(&dir.try_clone()?.into_std_file())
 }
 
 pub fn dir_set_times(dir: &cap_std::fs::Dir, atim: SetTime, mtim: SetTime) -> Result<()> {
@@ -352,12 +438,12 @@ pub fn dir_sync(dir: &cap_std::fs::Dir) -> Result<()> {
 }
 
 /// The entries of an open directory, `.` and `..` first (Windows lists
-/// neither; their inode numbers are 0).
+/// neither: `.` gets the directory's own file index, `..` 0).
 pub fn read_dir(dir: &cap_std::fs::Dir) -> Result<Vec<DirEntry>> {
     let mut entries = vec![
         DirEntry {
             name: b".".to_vec(),
-            ino: 0,
+            ino: dir_stat(dir)?.ino,
             filetype: FileType::Directory,
         },
         DirEntry {
@@ -368,8 +454,11 @@ pub fn read_dir(dir: &cap_std::fs::Dir) -> Result<Vec<DirEntry>> {
     ];
     for entry in dir.entries()? {
         let entry = entry?;
-        let m = entry.metadata()?;
-        let st = filestat_of(&m);
+        // The file index needs a handle: `full_metadata` opens the entry.
+        let st = match cap_fs_ext::DirEntryExt::full_metadata(&entry) {
+            Ok(m) => filestat_of(&m, true),
+            Err(_) => filestat_of(&entry.metadata()?, false),
+        };
         entries.push(DirEntry {
             name: entry
                 .file_name()
@@ -392,9 +481,62 @@ pub fn symlink(dir: &cap_std::fs::Dir, target: &str, path: &str) -> Result<()> {
         None => target.to_owned(),
     };
     if dir.metadata(&from).is_ok_and(|m| m.is_dir()) {
-        Ok(dir.symlink_dir(target, path)?)
+        dir.symlink_dir(target, path)?;
     } else {
-        Ok(dir.symlink_file(target, path)?)
+        dir.symlink_file(target, path)?;
+    }
+    // wine 8 answers success and makes nothing: say so, never pretend.
+    match dir.symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => Ok(()),
+        _ => Err(Errno::Notsup),
+    }
+}
+
+/// Opens `path` beneath `dir`. A handle that may be a directory's keeps
+/// others from deleting the file (cap-std drops `FILE_SHARE_DELETE` there,
+/// to hold its path lookups still), so a file is opened without that leave
+/// unless `directory` was asked or the path turns out to be one: then a
+/// guest can still remove a name (a hard link) of a file it holds open.
+pub fn open(
+    dir: &cap_std::fs::Dir,
+    path: &str,
+    options: &mut cap_std::fs::OpenOptions,
+    directory: bool,
+) -> Result<std::fs::File> {
+    use cap_fs_ext::OpenOptionsMaybeDirExt;
+    options.maybe_dir(directory);
+    match dir.open_with(path, options) {
+        Ok(f) => Ok(f.into_std()),
+        Err(_) if !directory && dir.metadata(path).is_ok_and(|m| m.is_dir()) => {
+            options.maybe_dir(true);
+            Ok(dir.open_with(path, options)?.into_std())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Renames `old` to `new`. POSIX lets a directory replace an empty one;
+/// Windows refuses (access denied), so the empty directory is removed
+/// first, then the rename made: two steps, not one atomic one
+/// (docs/compat.md).
+pub fn rename(
+    dir: &cap_std::fs::Dir,
+    old: &str,
+    new_dir: &cap_std::fs::Dir,
+    new: &str,
+) -> Result<()> {
+    match dir.rename(old, new_dir, new) {
+        Err(e) if e.raw_os_error() == Some(5) => {
+            let both_dirs = dir.symlink_metadata(old).is_ok_and(|m| m.is_dir())
+                && new_dir.symlink_metadata(new).is_ok_and(|m| m.is_dir());
+            if !both_dirs {
+                return Err(e.into());
+            }
+            // Fails (`notempty`) unless the target is empty, as rename(2).
+            new_dir.remove_dir(new)?;
+            Ok(dir.rename(old, new_dir, new)?)
+        }
+        r => Ok(r?),
     }
 }
 
