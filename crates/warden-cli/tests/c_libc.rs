@@ -3,6 +3,10 @@
 //! symlinks, rename/unlink/rmdir/mkdir, errno values, clocks, nanosleep,
 //! getenv and argv, on the host and in-memory backends.
 
+// These tests drive `warden` as a Unix process (signals, ptys, Unix paths);
+// other platforms are tested by scripts/cross.
+#![cfg(unix)]
+
 mod common;
 
 use common::{compile_c, repo_root, tempdir, Output, Warden};

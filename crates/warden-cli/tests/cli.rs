@@ -1,6 +1,10 @@
 //! The warden command as a user meets it: exit statuses, error messages,
 //! flags. Uses small text-format modules, so no guest build is needed.
 
+// These tests drive `warden` as a Unix process (signals, ptys, Unix paths);
+// other platforms are tested by scripts/cross.
+#![cfg(unix)]
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 

@@ -15,6 +15,10 @@
 //!   jail/d/inner.txt     "INSIDE"
 //!   outside/secret.txt   "OUTSIDE"
 
+// These tests drive `warden` as a Unix process (signals, ptys, Unix paths);
+// other platforms are tested by scripts/cross.
+#![cfg(unix)]
+
 mod common;
 
 use common::{guest, tempdir, Warden};

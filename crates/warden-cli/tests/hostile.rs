@@ -4,6 +4,10 @@
 //! Warden must answer with an errno or a clean trap — never a host panic —
 //! and must not touch anything outside the granted directory.
 
+// These tests drive `warden` as a Unix process (signals, ptys, Unix paths);
+// other platforms are tested by scripts/cross.
+#![cfg(unix)]
+
 mod common;
 
 use common::{tempdir, Warden};

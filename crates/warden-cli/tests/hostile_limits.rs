@@ -4,6 +4,10 @@
 //! by the parent, `getrusage(RUSAGE_CHILDREN)` through python3), and the
 //! 0.1 timeouts within 1.5 × the timeout.
 
+// These tests drive `warden` as a Unix process (signals, ptys, Unix paths);
+// other platforms are tested by scripts/cross.
+#![cfg(unix)]
+
 mod common;
 
 use common::tempdir;

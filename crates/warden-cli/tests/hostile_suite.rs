@@ -7,6 +7,10 @@
 //! trap (exit 134), within a stated time and a host-RSS bound, with the
 //! host process alive (its exit is the guest's, never a host crash).
 
+// These tests drive `warden` as a Unix process (signals, ptys, Unix paths);
+// other platforms are tested by scripts/cross.
+#![cfg(unix)]
+
 mod common;
 
 use common::{run_measured, tempdir};

@@ -16,6 +16,10 @@
 //! garbage — is exactly what the test says. Routes: see
 //! guests/p2-http-client/src/client.rs.
 
+// These tests drive `warden` as a Unix process (signals, ptys, Unix paths);
+// other platforms are tested by scripts/cross.
+#![cfg(unix)]
+
 mod common;
 #[path = "common/http_server.rs"]
 mod http_server;

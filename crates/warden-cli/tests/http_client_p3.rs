@@ -15,6 +15,10 @@
 //! pass; every wait in it has a deadline, and warden is killed after 40 s
 //! regardless.
 
+// These tests drive `warden` as a Unix process (signals, ptys, Unix paths);
+// other platforms are tested by scripts/cross.
+#![cfg(unix)]
+
 mod common;
 #[path = "common/http_server.rs"]
 mod http_server;

@@ -12,6 +12,10 @@
 //! The load test takes a lock that keeps the other tests out while it runs,
 //! so its figures and their timings do not disturb each other.
 
+// These tests drive `warden` as a Unix process (signals, ptys, Unix paths);
+// other platforms are tested by scripts/cross.
+#![cfg(unix)]
+
 mod common;
 
 use common::serve::*;

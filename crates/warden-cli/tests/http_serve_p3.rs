@@ -4,6 +4,10 @@
 //! decoded here). Every wait is bounded; a server left running is killed
 //! when its `Running` is finished.
 
+// These tests drive `warden` as a Unix process (signals, ptys, Unix paths);
+// other platforms are tested by scripts/cross.
+#![cfg(unix)]
+
 mod common;
 
 use common::{guest_p2, Running, Warden};

@@ -14,6 +14,10 @@
 //! The layout, snapshot and checks are shared with p2_confine.rs
 //! (common/confine.rs).
 
+// These tests drive `warden` as a Unix process (signals, ptys, Unix paths);
+// other platforms are tested by scripts/cross.
+#![cfg(unix)]
+
 mod common;
 
 use common::confine::{

@@ -2,6 +2,10 @@
 //! through the real `warden` binary. The guest prints `FAIL <check>: ...` to
 //! stderr for each failed check and `ok <n> checks` to stdout when all pass.
 
+// These tests drive `warden` as a Unix process (signals, ptys, Unix paths);
+// other platforms are tested by scripts/cross.
+#![cfg(unix)]
+
 mod common;
 
 use common::conformance::{assert_all_ok, entries};

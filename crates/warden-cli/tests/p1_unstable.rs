@@ -4,6 +4,10 @@
 //! (filestat, whence, subscription) and calls every function of the module
 //! with exact results and errnos.
 
+// These tests drive `warden` as a Unix process (signals, ptys, Unix paths);
+// other platforms are tested by scripts/cross.
+#![cfg(unix)]
+
 mod common;
 
 use common::{guest, tempdir, Output, Warden};

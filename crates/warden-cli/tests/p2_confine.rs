@@ -16,6 +16,10 @@
 //! The layout, snapshot and checks are shared with p1_confine.rs
 //! (common/confine.rs).
 
+// These tests drive `warden` as a Unix process (signals, ptys, Unix paths);
+// other platforms are tested by scripts/cross.
+#![cfg(unix)]
+
 mod common;
 
 /// Attempts of the `rw` mode: p1-confine's 1,653 (its 211 written one by

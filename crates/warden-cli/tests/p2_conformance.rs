@@ -4,6 +4,10 @@
 //! failed check and `ok <n> checks` to stdout when all pass. Also: a
 //! component built against WASI 0.2.0 (guests/p2-v020) runs.
 
+// These tests drive `warden` as a Unix process (signals, ptys, Unix paths);
+// other platforms are tested by scripts/cross.
+#![cfg(unix)]
+
 mod common;
 
 use common::conformance::{assert_all_ok, entries};

@@ -3,6 +3,10 @@
 //! component importing an interface Warden lacks, or an ill-formed one, is
 //! refused with one clear line.
 
+// These tests drive `warden` as a Unix process (signals, ptys, Unix paths);
+// other platforms are tested by scripts/cross.
+#![cfg(unix)]
+
 mod common;
 
 use common::{guest_p2, tempdir, warden};

@@ -4,6 +4,10 @@
 //! stderr for each failed check and `ok <n> checks` to stdout when all pass;
 //! every wait in it is bounded, and warden is killed after 60 s regardless.
 
+// These tests drive `warden` as a Unix process (signals, ptys, Unix paths);
+// other platforms are tested by scripts/cross.
+#![cfg(unix)]
+
 mod common;
 
 use common::{guest_p2, Output, Warden};

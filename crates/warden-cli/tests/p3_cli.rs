@@ -5,6 +5,10 @@
 //! args, env, a 50 ms `wait-for`, random bytes, stdin and stderr streams,
 //! and the exit code set with `exit-with-code`.
 
+// These tests drive `warden` as a Unix process (signals, ptys, Unix paths);
+// other platforms are tested by scripts/cross.
+#![cfg(unix)]
+
 mod common;
 
 use common::{guest_p2, Warden};

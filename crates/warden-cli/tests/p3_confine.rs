@@ -19,6 +19,10 @@
 //! The layout, snapshot and checks are shared with p1_confine.rs and
 //! p2_confine.rs (common/confine.rs).
 
+// These tests drive `warden` as a Unix process (signals, ptys, Unix paths);
+// other platforms are tested by scripts/cross.
+#![cfg(unix)]
+
 mod common;
 
 /// Attempts of the `rw` mode: p2-confine's 1,652. Every p2 attempt has a 0.3

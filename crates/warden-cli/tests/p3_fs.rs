@@ -11,6 +11,10 @@
 //! there. On the host backend the tree the guest leaves in `/work` is
 //! compared exactly; on the in-memory one nothing may reach the host.
 
+// These tests drive `warden` as a Unix process (signals, ptys, Unix paths);
+// other platforms are tested by scripts/cross.
+#![cfg(unix)]
+
 mod common;
 
 use common::{guest_p2, tempdir, Output, Warden};

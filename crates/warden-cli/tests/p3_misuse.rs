@@ -11,6 +11,10 @@
 //! first argument. When the host lets a misuse through, the guest prints
 //! `let <mode> through` and exits 0.
 
+// These tests drive `warden` as a Unix process (signals, ptys, Unix paths);
+// other platforms are tested by scripts/cross.
+#![cfg(unix)]
+
 mod common;
 
 use common::{guest_p2, Output, Warden};

@@ -6,6 +6,10 @@
 //! against a monotonic-clock timer, and warden is killed after 60 s
 //! regardless.
 
+// These tests drive `warden` as a Unix process (signals, ptys, Unix paths);
+// other platforms are tested by scripts/cross.
+#![cfg(unix)]
+
 mod common;
 
 use common::{guest_p2, Output, Warden};

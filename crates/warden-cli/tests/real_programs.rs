@@ -10,6 +10,10 @@
 //! and asserts identical exit code and stdout. The data directory is granted
 //! to the guest under its own host path, so paths in the output match.
 
+// These tests drive `warden` as a Unix process (signals, ptys, Unix paths);
+// other platforms are tested by scripts/cross.
+#![cfg(unix)]
+
 mod common;
 
 use common::{repo_root, tempdir, Output, Warden};

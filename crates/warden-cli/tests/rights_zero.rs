@@ -6,6 +6,10 @@
 //! built for wasm32-wasip2), on the host and in-memory backends. A
 //! read-only mount still refuses every change with `rofs`.
 
+// These tests drive `warden` as a Unix process (signals, ptys, Unix paths);
+// other platforms are tested by scripts/cross.
+#![cfg(unix)]
+
 mod common;
 
 use common::{guest, guest_p2, tempdir, warden};

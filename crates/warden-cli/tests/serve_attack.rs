@@ -10,6 +10,10 @@
 //! `cancel::scope`), so it stops spending a core long before its request
 //! timeout.
 
+// These tests drive `warden` as a Unix process (signals, ptys, Unix paths);
+// other platforms are tested by scripts/cross.
+#![cfg(unix)]
+
 mod common;
 
 use common::serve::*;

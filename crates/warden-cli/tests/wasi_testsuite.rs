@@ -7,6 +7,10 @@
 //! module that traps, one that exits 3) must fail, so a runtime that runs
 //! nothing cannot pass.
 
+// These tests drive `warden` as a Unix process (signals, ptys, Unix paths);
+// other platforms are tested by scripts/cross.
+#![cfg(unix)]
+
 mod common;
 
 use common::{repo_root, warden_bin};

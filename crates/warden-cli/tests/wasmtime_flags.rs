@@ -5,6 +5,10 @@
 //! `-S` lists, `argv[0]` as the file's base name, and `warden serve`
 //! options given after the component.
 
+// These tests drive `warden` as a Unix process (signals, ptys, Unix paths);
+// other platforms are tested by scripts/cross.
+#![cfg(unix)]
+
 mod common;
 
 use common::{free_port, guest_p2, tempdir, warden, Warden};

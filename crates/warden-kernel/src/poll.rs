@@ -4,6 +4,7 @@
 use crate::clock::Clock;
 use crate::errno::{Errno, Result};
 use crate::sys::BorrowedFd;
+use rustix::event::{PollFd, PollFlags};
 
 /// What to wait for on one descriptor.
 #[derive(Clone, Copy)]
@@ -114,9 +115,39 @@ pub fn wait(interests: &[Interest<'_>], deadline: Option<u64>) -> Result<Vec<Rea
             }
             return Ok(Vec::new());
         }
-        match crate::sys::poll(interests, timeout) {
+        match poll_once(interests, timeout) {
             Err(Errno::Intr) => continue,
             r => return r,
         }
     }
+}
+
+/// One `poll(2)` (on Windows `WSAPoll`: rustix spells both alike) over
+/// `interests`, for at most `timeout` nanoseconds (`None`: until one is
+/// ready); `intr` when a signal came first.
+fn poll_once(interests: &[Interest<'_>], timeout: Option<u64>) -> Result<Vec<Readiness>> {
+    let mut fds: Vec<PollFd<'_>> = interests
+        .iter()
+        .map(|i| {
+            let flags = if i.read {
+                PollFlags::IN
+            } else {
+                PollFlags::OUT
+            };
+            PollFd::from_borrowed_fd(i.fd, flags)
+        })
+        .collect();
+    let ts = timeout.map(crate::clock::timespec);
+    rustix::event::poll(&mut fds, ts.as_ref())?;
+    Ok(fds
+        .iter()
+        .map(|f| {
+            let r = f.revents();
+            Readiness {
+                ready: !r.is_empty(),
+                hangup: r.contains(PollFlags::HUP),
+                invalid: r.contains(PollFlags::NVAL),
+            }
+        })
+        .collect())
 }

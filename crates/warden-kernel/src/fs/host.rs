@@ -106,6 +106,7 @@ fn time_spec(t: SetTime) -> Result<Option<SystemTimeSpec>> {
 
 impl Dir for HostDir {
     fn open_at(&self, path: &str, opts: &OpenOptions) -> Result<Opened> {
+        sys::check_path(path)?;
         if opts.create && opts.directory {
             // What Linux answers since 6.4 (and Wasmtime), on every kernel.
             return Err(Errno::Inval);
@@ -156,10 +157,12 @@ impl Dir for HostDir {
     }
 
     fn create_dir_at(&self, path: &str) -> Result<()> {
+        sys::check_path(path)?;
         Ok(self.dir.create_dir(trim_slashes(path))?)
     }
 
     fn remove_dir_at(&self, path: &str) -> Result<()> {
+        sys::check_path(path)?;
         let name = trim_slashes(path);
         if name.len() < path.len()
             && self
@@ -178,15 +181,20 @@ impl Dir for HostDir {
     }
 
     fn unlink_file_at(&self, path: &str) -> Result<()> {
+        sys::check_path(path)?;
         Ok(self.dir.remove_file(path)?)
     }
 
     fn rename_at(&self, old: &str, new_dir: &dyn Dir, new: &str) -> Result<()> {
+        sys::check_path(old)?;
+        sys::check_path(new)?;
         let new_dir = self.other(new_dir)?;
         sys::rename(&self.dir, old, &new_dir.dir, new)
     }
 
     fn link_at(&self, old: &str, follow: bool, new_dir: &dyn Dir, new: &str) -> Result<()> {
+        sys::check_path(old)?;
+        sys::check_path(new)?;
         let new_dir = self.other(new_dir)?;
         let old = if follow {
             self.resolve_symlinks(old)?
@@ -197,14 +205,18 @@ impl Dir for HostDir {
     }
 
     fn symlink_at(&self, target: &str, path: &str) -> Result<()> {
+        sys::check_path(target)?;
+        sys::check_path(path)?;
         sys::symlink(&self.dir, target, path)
     }
 
     fn readlink_at(&self, path: &str) -> Result<Vec<u8>> {
+        sys::check_path(path)?;
         Ok(sys::path_bytes(self.dir.read_link_contents(path)?))
     }
 
     fn stat_at(&self, path: &str, follow: bool) -> Result<Filestat> {
+        sys::check_path(path)?;
         // A trailing slash follows a final symlink and needs a directory.
         let must_be_dir = names_a_directory(path);
         let st = sys::path_stat(&self.dir, path, follow || must_be_dir)?;
@@ -215,6 +227,7 @@ impl Dir for HostDir {
     }
 
     fn set_times_at(&self, path: &str, follow: bool, atim: SetTime, mtim: SetTime) -> Result<()> {
+        sys::check_path(path)?;
         // The arguments before the path, whatever it names (as the
         // in-memory backend checks them).
         let (atim, mtim) = (time_spec(atim)?, time_spec(mtim)?);

@@ -12,9 +12,7 @@
 
 use crate::clock::{nanos, Clock};
 use crate::errno::{Errno, Result};
-use crate::poll::{Interest, Readiness};
 use crate::types::{Advice, DirEntry, FdFlags, FileType, Filestat, SetTime, Whence};
-use rustix::event::{PollFd, PollFlags};
 use rustix::fs::{OFlags, Timespec, Timestamps};
 use rustix::net::{AddressFamily, SendFlags, SocketType};
 use std::io::{IoSlice, IoSliceMut};
@@ -488,6 +486,13 @@ pub fn dir_sync(dir: &cap_std::fs::Dir) -> Result<()> {
     sync(dir)
 }
 
+/// Every name a guest can spell is an ordinary name here: `/` is the only
+/// separator and no name is a device.
+#[inline]
+pub fn check_path(_path: &str) -> Result<()> {
+    Ok(())
+}
+
 /// Opens `path` beneath `dir`, a directory or not.
 pub fn open(
     dir: &cap_std::fs::Dir,
@@ -514,39 +519,6 @@ pub fn rename(
 /// nothing).
 pub fn symlink(dir: &cap_std::fs::Dir, target: &str, path: &str) -> Result<()> {
     Ok(dir.symlink_contents(target, path)?)
-}
-
-// ---------------------------------------------------------------------------
-// Readiness
-
-/// One `poll(2)` over `interests`, for at most `timeout` nanoseconds
-/// (`None`: until one is ready); `intr` when a signal came first.
-pub fn poll(interests: &[Interest<'_>], timeout: Option<u64>) -> Result<Vec<Readiness>> {
-    let mut fds: Vec<PollFd<'_>> = interests
-        .iter()
-        .map(|i| {
-            let flags = if i.read {
-                PollFlags::IN
-            } else {
-                PollFlags::OUT
-            };
-            PollFd::from_borrowed_fd(i.fd, flags)
-        })
-        .collect();
-    let ts = timeout.map(crate::clock::timespec);
-    // A signal is `intr`: the caller waits again with what time is left.
-    rustix::event::poll(&mut fds, ts.as_ref())?;
-    Ok(fds
-        .iter()
-        .map(|f| {
-            let r = f.revents();
-            Readiness {
-                ready: !r.is_empty(),
-                hangup: r.contains(PollFlags::HUP),
-                invalid: r.contains(PollFlags::NVAL),
-            }
-        })
-        .collect())
 }
 
 // ---------------------------------------------------------------------------
