@@ -110,6 +110,9 @@ def main() -> int:
     ap.add_argument("--json", help="write the per-suite summary here")
     ap.add_argument("--only", nargs="*", help="only tests whose name contains one of these")
     ap.add_argument("--suites", help="only the suites for this WASI version (wasm32-wasip1)")
+    ap.add_argument("--expect-fail", nargs="*", default=[],
+                    help="tests known to fail on this host (scripts/cross: wine 8 makes no symlinks); "
+                         "each must fail, every other test must pass")
     opts = ap.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="wasi-testsuite.") as tmp:
@@ -135,12 +138,16 @@ def main() -> int:
 
         summary = []
         passed = failed = 0
+        expected = []
         for suite in results["results"]:
             name = suite["name"]
             bad = [t["name"] for t in suite["tests"] if t["outcome"] not in ("pass", "xfail")
                    and t["executed"] is not False]
+            known = [b for b in bad if b in opts.expect_fail]
+            expected += known
+            bad = [b for b in bad if b not in opts.expect_fail]
             skipped = [t["name"] for t in suite["tests"] if t["executed"] is False]
-            ok = len(suite["tests"]) - len(bad) - len(skipped)
+            ok = len(suite["tests"]) - len(bad) - len(skipped) - len(known)
             passed += ok
             failed += len(bad) + len(skipped)
             summary.append({"suite": name, "passed": ok, "total": len(suite["tests"]),
@@ -164,8 +171,13 @@ def main() -> int:
 
         if opts.json:
             Path(opts.json).write_text(json.dumps({"suites": summary, "controls_failed": ctl_failed}, indent=1))
-        print(f"testsuite: {passed} passed, {failed} failed")
-        return 0 if failed == 0 and controls_ok else 1
+        unexpected_pass = sorted(set(opts.expect_fail) - set(expected))
+        if opts.expect_fail:
+            print(f"expected to fail on this host: {len(expected)} ({', '.join(sorted(expected))})"
+                  + (f"; but passed or did not run: {', '.join(unexpected_pass)}" if unexpected_pass else ""))
+        print(f"testsuite: {passed} passed, {failed} failed"
+              + (f", {len(expected)} expected failures" if opts.expect_fail else ""))
+        return 0 if failed == 0 and controls_ok and not unexpected_pass else 1
 
 
 if __name__ == "__main__":
