@@ -28,6 +28,8 @@ pub use unix::*;
 
 #[cfg(windows)]
 mod windows;
+// Windows' path rule, built and tested everywhere (used on Windows only).
+mod windows_names;
 #[cfg(windows)]
 pub use windows::*;
 

@@ -490,34 +490,9 @@ pub fn symlink(dir: &cap_std::fs::Dir, target: &str, path: &str) -> Result<()> {
     }
 }
 
-/// Refuses (`perm`, as an escape is) the spellings that mean something
-/// else to Windows than to a WASI guest: `\` (a second separator), `:` (a
-/// drive or an alternate data stream), a reserved device name in any
-/// component (`CON`, `NUL`, `COM1.txt`…), a component ending in a dot or a
-/// space (Windows drops them, so `a.` would be `a`), and the characters
-/// Windows forbids in names. Run on every path before cap-std sees it.
-pub fn check_path(path: &str) -> Result<()> {
-    const DEVICES: &[&str] = &[
-        "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", "CLOCK$", "COM1", "COM2", "COM3", "COM4",
-        "COM5", "COM6", "COM7", "COM8", "COM9", "COM¹", "COM²", "COM³", "LPT1", "LPT2", "LPT3",
-        "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9", "LPT¹", "LPT²", "LPT³",
-    ];
-    for name in path.split('/') {
-        if name.is_empty() || name == "." || name == ".." {
-            continue;
-        }
-        let forbidden =
-            |c: char| matches!(c, '\\' | ':' | '<' | '>' | '"' | '|' | '?' | '*') || c < ' ';
-        if name.chars().any(forbidden) || name.ends_with('.') || name.ends_with(' ') {
-            return Err(Errno::Perm);
-        }
-        let stem = name.split('.').next().unwrap_or(name).trim_end();
-        if DEVICES.iter().any(|d| d.eq_ignore_ascii_case(stem)) {
-            return Err(Errno::Perm);
-        }
-    }
-    Ok(())
-}
+/// Windows' own spellings are refused before cap-std sees a path
+/// ([`super::windows_names`]).
+pub use super::windows_names::check_path;
 
 /// Opens `path` beneath `dir`. A handle that may be a directory's keeps
 /// others from deleting the file (cap-std drops `FILE_SHARE_DELETE` there,
