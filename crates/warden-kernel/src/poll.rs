@@ -122,6 +122,11 @@ pub fn wait(interests: &[Interest<'_>], deadline: Option<u64>) -> Result<Vec<Rea
     }
 }
 
+/// Whether `fd` is readable (`read`) or writable now, without waiting.
+pub fn ready_now(fd: BorrowedFd<'_>, read: bool) -> Result<bool> {
+    Ok(wait(&[Interest { fd, read }], Some(0))?[0].ready)
+}
+
 /// One `poll(2)` (on Windows `WSAPoll`: rustix spells both alike) over
 /// `interests`, for at most `timeout` nanoseconds (`None`: until one is
 /// ready); `intr` when a signal came first.

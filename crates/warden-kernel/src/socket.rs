@@ -37,12 +37,7 @@ impl Socket {
         if flags.contains(FdFlags::NONBLOCK) {
             // A non-blocking accept: `again` when nothing is pending, even
             // on a blocking listener.
-            let mut fds = [rustix::event::PollFd::new(l, rustix::event::PollFlags::IN)];
-            let zero = rustix::event::Timespec {
-                tv_sec: 0,
-                tv_nsec: 0,
-            };
-            if rustix::event::poll(&mut fds, Some(&zero))? == 0 {
+            if !crate::poll::ready_now(crate::sys::borrow(l), true)? {
                 return Err(Errno::Again);
             }
         }
@@ -67,14 +62,7 @@ impl Socket {
         if wait_all {
             flags |= RecvFlags::WAITALL;
         }
-        if let [one] = bufs {
-            let (len, _) = rustix::net::recv(s, &mut one[..], flags)?;
-            return Ok(Received {
-                len,
-                truncated: false,
-            });
-        }
-        let (len, truncated) = crate::sys::recv_vectored(crate::sys::borrow(s), bufs, flags)?;
+        let (len, truncated) = crate::sys::recv(crate::sys::borrow(s), bufs, flags)?;
         Ok(Received { len, truncated })
     }
 
@@ -82,10 +70,7 @@ impl Socket {
         let Socket::TcpStream(s) = self else {
             return Err(Errno::Notconn);
         };
-        if let [one] = bufs {
-            return Ok(rustix::net::send(s, one, crate::sys::SEND_FLAGS)?);
-        }
-        crate::sys::send_vectored(crate::sys::borrow(s), bufs)
+        crate::sys::send(crate::sys::borrow(s), bufs)
     }
 
     pub fn shutdown(&self, read: bool, write: bool) -> Result<()> {
@@ -120,11 +105,7 @@ impl Socket {
     }
 
     pub fn fdflags(&self) -> Result<FdFlags> {
-        Ok(if crate::sys::socket_nonblocking(self.as_fd())? {
-            FdFlags::NONBLOCK
-        } else {
-            FdFlags::empty()
-        })
+        crate::sys::socket_fdflags(self.as_fd())
     }
 
     pub fn set_fdflags(&self, flags: FdFlags) -> Result<()> {

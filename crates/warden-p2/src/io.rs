@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use warden_kernel::clock::Clock;
 use warden_kernel::fs::File;
-use warden_kernel::poll::{wait, wait_file, wait_within, Interest, WaitError};
+use warden_kernel::poll::{wait_file, wait_within, Interest, WaitError};
 use warden_kernel::types::FileType;
 use warden_kernel::Errno;
 use wasmtime::component::Resource;
@@ -288,7 +288,7 @@ impl InputStream {
 /// with no host descriptor (in memory) always is.
 pub(crate) fn ready_now(file: &dyn File, read: bool) -> Result<bool, Errno> {
     match file.host_fd() {
-        Some(fd) => Ok(wait(&[Interest { fd, read }], Some(0))?[0].ready),
+        Some(fd) => warden_kernel::poll::ready_now(fd, read),
         None => Ok(true),
     }
 }

@@ -12,11 +12,11 @@ pub use polled::AsyncFd;
 
 #[cfg(windows)]
 mod polled {
-    use rustix::event::{PollFd, PollFlags};
     use std::io;
     use std::task::{Context, Poll};
     use std::time::Duration;
     use tokio::io::Interest;
+    use warden_kernel::poll::ready_now;
     use warden_kernel::sys::{borrow, AsFd};
 
     /// How long a waiter sleeps between two looks at a socket.
@@ -72,22 +72,12 @@ mod polled {
             &self.inner
         }
 
-        fn ready_now(&self, flags: PollFlags) -> io::Result<bool> {
-            let mut fds = [PollFd::from_borrowed_fd(borrow(&self.inner), flags)];
-            let zero = rustix::event::Timespec {
-                tv_sec: 0,
-                tv_nsec: 0,
-            };
-            rustix::event::poll(&mut fds, Some(&zero))?;
-            Ok(!fds[0].revents().is_empty())
-        }
-
         fn poll_ready(
             &self,
             cx: &mut Context<'_>,
-            flags: PollFlags,
+            read: bool,
         ) -> Poll<io::Result<ReadyGuard<'_, T>>> {
-            match self.ready_now(flags) {
+            match ready_now(borrow(&self.inner), read).map_err(io::Error::other) {
                 Ok(true) => Poll::Ready(Ok(ReadyGuard { fd: self })),
                 Err(e) => Poll::Ready(Err(e)),
                 Ok(false) => {
@@ -104,14 +94,14 @@ mod polled {
         }
 
         pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<ReadyGuard<'_, T>>> {
-            self.poll_ready(cx, PollFlags::IN)
+            self.poll_ready(cx, true)
         }
 
         pub fn poll_write_ready(
             &self,
             cx: &mut Context<'_>,
         ) -> Poll<io::Result<ReadyGuard<'_, T>>> {
-            self.poll_ready(cx, PollFlags::OUT)
+            self.poll_ready(cx, false)
         }
 
         pub async fn writable(&self) -> io::Result<ReadyGuard<'_, T>> {
@@ -120,12 +110,8 @@ mod polled {
 
         /// Readable, or an error pending (`WSAPoll` reports both as input).
         pub async fn ready(&self, interest: Interest) -> io::Result<ReadyGuard<'_, T>> {
-            let flags = if interest.is_writable() {
-                PollFlags::OUT
-            } else {
-                PollFlags::IN
-            };
-            std::future::poll_fn(|cx| self.poll_ready(cx, flags)).await
+            let read = !interest.is_writable();
+            std::future::poll_fn(|cx| self.poll_ready(cx, read)).await
         }
     }
 }

@@ -383,12 +383,9 @@ impl File for HostFile {
     }
 
     fn set_fdflags(&self, flags: FdFlags) -> Result<()> {
-        if sys::KEPT_FDFLAGS.is_empty() {
-            return sys::set_fdflags(&self.file, flags);
-        }
         let sync = FdFlags::SYNC | FdFlags::DSYNC | FdFlags::RSYNC;
-        if (flags & sync) != (self.kept() & sync) {
-            // As on Linux: the sync flags cannot change on an open file.
+        if (flags & sync) != (self.fdflags()? & sync) {
+            // The sync flags cannot change on an open file (Linux cannot).
             return Err(Errno::Notsup);
         }
         sys::set_fdflags(&self.file, flags - sys::KEPT_FDFLAGS)?;
@@ -434,19 +431,11 @@ impl File for HostSocket {
     }
 
     fn read(&self, bufs: &mut [IoSliceMut<'_>]) -> Result<usize> {
-        match bufs {
-            [one] => {
-                Ok(rustix::net::recv(self.fd(), &mut one[..], rustix::net::RecvFlags::empty())?.0)
-            }
-            _ => Ok(sys::recv_vectored(self.fd(), bufs, rustix::net::RecvFlags::empty())?.0),
-        }
+        Ok(sys::recv(self.fd(), bufs, rustix::net::RecvFlags::empty())?.0)
     }
 
     fn write(&self, bufs: &[IoSlice<'_>]) -> Result<usize> {
-        match bufs {
-            [one] => Ok(rustix::net::send(self.fd(), one, sys::SEND_FLAGS)?),
-            _ => sys::send_vectored(self.fd(), bufs),
-        }
+        sys::send(self.fd(), bufs)
     }
 
     fn pread(&self, _: &mut [IoSliceMut<'_>], _: u64) -> Result<usize> {
@@ -492,11 +481,7 @@ impl File for HostSocket {
     }
 
     fn fdflags(&self) -> Result<FdFlags> {
-        Ok(if sys::socket_nonblocking(self.fd())? {
-            FdFlags::NONBLOCK
-        } else {
-            FdFlags::empty()
-        })
+        sys::socket_fdflags(self.fd())
     }
 
     fn set_fdflags(&self, flags: FdFlags) -> Result<()> {

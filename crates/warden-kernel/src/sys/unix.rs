@@ -347,13 +347,9 @@ pub fn fdflags(fd: impl AsFd) -> Result<FdFlags> {
     Ok(flags)
 }
 
-/// Changes `append` and `nonblock`; the sync flags cannot change on an
-/// open file (`notsup`).
+/// Changes `append` and `nonblock` (the kernel's `HostFile` refuses a
+/// change of the sync flags first).
 pub fn set_fdflags(fd: impl AsFd, flags: FdFlags) -> Result<()> {
-    let sync = FdFlags::SYNC | FdFlags::DSYNC | FdFlags::RSYNC;
-    if (flags & sync) != (fdflags(&fd)? & sync) {
-        return Err(Errno::Notsup);
-    }
     let mut fl = rustix::fs::fcntl_getfl(&fd)?;
     fl.set(OFlags::APPEND, flags.contains(FdFlags::APPEND));
     fl.set(OFlags::NONBLOCK, flags.contains(FdFlags::NONBLOCK));
@@ -452,7 +448,7 @@ pub fn read_dir(dir: &cap_std::fs::Dir) -> Result<Vec<DirEntry>> {
                 entry.file_name(),
                 rustix::fs::AtFlags::SYMLINK_NOFOLLOW,
             )?;
-            filetype = filestat_of(&st).file_type();
+            filetype = filetype_of(rustix::fs::FileType::from_raw_mode(st.st_mode as _));
         }
         #[allow(clippy::unnecessary_cast)]
         let e = DirEntry {
@@ -533,24 +529,37 @@ pub const SEND_FLAGS: SendFlags = SendFlags::empty();
 /// calls: systems without `SOCK_CLOEXEC` have no single one).
 pub fn new_socket(af: AddressFamily, kind: SocketType) -> Result<OwnedFd> {
     let fd = rustix::net::socket(af, kind, None)?;
+    Ok(cloexec_nonblocking(fd)?)
+}
+
+/// Makes a new socket close-on-exec and non-blocking.
+fn cloexec_nonblocking(fd: OwnedFd) -> rustix::io::Result<OwnedFd> {
     rustix::io::fcntl_setfd(&fd, rustix::io::FdFlags::CLOEXEC)?;
     let fl = rustix::fs::fcntl_getfl(&fd)?;
     rustix::fs::fcntl_setfl(&fd, fl | OFlags::NONBLOCK)?;
     Ok(fd)
 }
 
-/// Whether a socket is in non-blocking mode.
-pub fn socket_nonblocking(fd: BorrowedFd<'_>) -> Result<bool> {
-    Ok(rustix::fs::fcntl_getfl(fd)?.contains(OFlags::NONBLOCK))
+/// A socket's descriptor flags: `nonblock` or none.
+pub fn socket_fdflags(fd: BorrowedFd<'_>) -> Result<FdFlags> {
+    let nonblocking = rustix::fs::fcntl_getfl(fd)?.contains(OFlags::NONBLOCK);
+    Ok(if nonblocking {
+        FdFlags::NONBLOCK
+    } else {
+        FdFlags::empty()
+    })
 }
 
-/// `recv` into several buffers (`recvmsg`); true when a datagram was
-/// longer than them.
-pub fn recv_vectored(
+/// `recv` into `bufs` (`recv` for one buffer, `recvmsg` for more); true
+/// when a datagram was longer than them.
+pub fn recv(
     fd: BorrowedFd<'_>,
     bufs: &mut [IoSliceMut<'_>],
     flags: rustix::net::RecvFlags,
 ) -> Result<(usize, bool)> {
+    if let [one] = bufs {
+        return Ok((rustix::net::recv(fd, &mut one[..], flags)?.0, false));
+    }
     let mut control = rustix::net::RecvAncillaryBuffer::default();
     let msg = rustix::net::recvmsg(fd, bufs, &mut control, flags)?;
     Ok((
@@ -559,8 +568,12 @@ pub fn recv_vectored(
     ))
 }
 
-/// `send` from several buffers (`sendmsg`).
-pub fn send_vectored(fd: BorrowedFd<'_>, bufs: &[IoSlice<'_>]) -> Result<usize> {
+/// `send` from `bufs` (`send` for one buffer, `sendmsg` for more),
+/// without `SIGPIPE` where the system can say so ([`SEND_FLAGS`]).
+pub fn send(fd: BorrowedFd<'_>, bufs: &[IoSlice<'_>]) -> Result<usize> {
+    if let [one] = bufs {
+        return Ok(rustix::net::send(fd, one, crate::sys::SEND_FLAGS)?);
+    }
     let mut control = rustix::net::SendAncillaryBuffer::default();
     Ok(rustix::net::sendmsg(
         fd,
@@ -573,11 +586,7 @@ pub fn send_vectored(fd: BorrowedFd<'_>, bufs: &[IoSlice<'_>]) -> Result<usize> 
 /// Accepts a connection as a non-blocking, close-on-exec socket (then
 /// made so: `accept4` is not everywhere).
 pub fn accept(listener: BorrowedFd<'_>) -> rustix::io::Result<OwnedFd> {
-    let fd = rustix::net::accept(listener)?;
-    rustix::io::fcntl_setfd(&fd, rustix::io::FdFlags::CLOEXEC)?;
-    let fl = rustix::fs::fcntl_getfl(&fd)?;
-    rustix::fs::fcntl_setfl(&fd, fl | OFlags::NONBLOCK)?;
-    Ok(fd)
+    cloexec_nonblocking(rustix::net::accept(listener)?)
 }
 
 /// `accept` errors that concern one connection only (a system may report

@@ -549,13 +549,13 @@ pub const SEND_FLAGS: SendFlags = SendFlags::empty();
 
 /// Windows cannot read a socket's blocking mode back: sockets report
 /// blocking (docs/compat.md).
-pub fn socket_nonblocking(_fd: BorrowedFd<'_>) -> Result<bool> {
-    Ok(false)
+pub fn socket_fdflags(_fd: BorrowedFd<'_>) -> Result<FdFlags> {
+    Ok(FdFlags::empty())
 }
 
-/// `recv` into several buffers: Winsock's `recvmsg` is not there, so the
-/// first non-empty buffer takes what comes (a short read, as POSIX allows).
-pub fn recv_vectored(
+/// `recv` into `bufs`: Winsock's `recvmsg` is not there, so the first
+/// non-empty buffer takes what comes (a short read, as POSIX allows).
+pub fn recv(
     fd: BorrowedFd<'_>,
     bufs: &mut [IoSliceMut<'_>],
     flags: RecvFlags,
@@ -566,8 +566,8 @@ pub fn recv_vectored(
     }
 }
 
-/// `send` from several buffers: the first non-empty one (a short write).
-pub fn send_vectored(fd: BorrowedFd<'_>, bufs: &[IoSlice<'_>]) -> Result<usize> {
+/// `send` from `bufs`: the first non-empty one (a short write).
+pub fn send(fd: BorrowedFd<'_>, bufs: &[IoSlice<'_>]) -> Result<usize> {
     match bufs.iter().find(|b| !b.is_empty()) {
         Some(buf) => Ok(rustix::net::send(fd, buf, SEND_FLAGS)?),
         None => Ok(0),
