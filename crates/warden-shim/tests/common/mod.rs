@@ -1,0 +1,372 @@
+//! A private containerd for the shim's tests, and OCI images made on the fly.
+//!
+//! - [`Containerd::start`]: a `containerd` of its own (config, root, state,
+//!   socket under a temporary directory; the `native` snapshotter; the
+//!   shim under test first on its `PATH`), stopped by its process id when
+//!   dropped, with every shim it started, whatever happened;
+//! - [`Containerd::ctr`]: a `ctr` command against it, bounded in time;
+//! - [`image`]: an OCI image tarball whose one tar layer holds `/app.wasm`
+//!   (containerd 1.6 predates `application/wasm` layers);
+//! - [`probe`]: the `container-probe` guest, built for wasm32-wasip1 or
+//!   wasm32-wasip2 on first use.
+#![allow(dead_code)]
+
+use sha2::{Digest, Sha256};
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long one `ctr` command may take.
+pub const CTR_TIMEOUT: Duration = Duration::from_secs(90);
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repo root")
+}
+
+/// `guests/NAME` built for `target`, as `target/guests/TARGET/release/NAME.wasm`.
+pub fn guest(name: &str, target: &str) -> PathBuf {
+    let root = repo_root();
+    let status = Command::new("cargo")
+        .args([
+            "build",
+            "--quiet",
+            "--release",
+            "--target",
+            target,
+            "-p",
+            name,
+        ])
+        .arg("--target-dir")
+        .arg(root.join("target/guests"))
+        .current_dir(root.join("guests"))
+        .status()
+        .expect("cargo runs");
+    assert!(
+        status.success(),
+        "building guest {name} for {target} failed"
+    );
+    root.join(format!("target/guests/{target}/release/{name}.wasm"))
+}
+
+pub fn probe(target: &str) -> Vec<u8> {
+    std::fs::read(guest("container-probe", target)).expect("the probe was built")
+}
+
+/// A running `containerd` of the test's own.
+pub struct Containerd {
+    child: Child,
+    pub dir: tempfile::TempDir,
+    pub socket: PathBuf,
+}
+
+impl Containerd {
+    pub fn start() -> Containerd {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let d = dir.path();
+        let socket = d.join("containerd.sock");
+        let config = format!(
+            r#"version = 2
+root = "{root}"
+state = "{state}"
+disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs", "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
+
+[grpc]
+  address = "{sock}"
+
+[ttrpc]
+  address = "{sock}.ttrpc"
+
+[debug]
+  address = "{sock}.debug"
+"#,
+            root = d.join("root").display(),
+            state = d.join("state").display(),
+            sock = socket.display(),
+        );
+        std::fs::write(d.join("config.toml"), config).expect("config written");
+        let shim = PathBuf::from(env!("CARGO_BIN_EXE_containerd-shim-warden-v1"));
+        let path = format!(
+            "{}:{}",
+            shim.parent().expect("the shim's directory").display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let log = std::fs::File::create(d.join("containerd.log")).expect("log file");
+        let child = Command::new("containerd")
+            .arg("--config")
+            .arg(d.join("config.toml"))
+            .env("PATH", path)
+            // The shim's compile cache, in this test's directory.
+            .env("WARDEN_CACHE_DIR", d.join("cache"))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .spawn()
+            .expect("containerd starts (scripts/setup installs it)");
+        let c = Containerd { child, dir, socket };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if c.socket.exists() && c.ctr(&["version"]).status.success() {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "containerd did not start:\n{}",
+                c.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        c
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("containerd.log")).unwrap_or_default()
+    }
+
+    /// `ctr --address SOCKET --namespace warden-test ARGS`, to completion.
+    pub fn ctr(&self, args: &[&str]) -> Output {
+        let child = self
+            .ctr_command(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("ctr runs");
+        wait_bounded(child, CTR_TIMEOUT)
+    }
+
+    pub fn ctr_command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new("ctr");
+        c.arg("--address")
+            .arg(&self.socket)
+            .args(["--namespace", "warden-test"])
+            .args(args);
+        c
+    }
+
+    /// Imports the OCI tarball at `tar`.
+    pub fn import(&self, tar: &Path) {
+        let out = self.ctr(&[
+            "images",
+            "import",
+            "--snapshotter",
+            "native",
+            tar.to_str().expect("utf-8"),
+        ]);
+        assert_ok(&out, "ctr images import");
+    }
+
+    /// `ctr run --rm` of `image` as container `id` on Warden's runtime,
+    /// with `opts` before the image and `args` after the id (ctr 1.6 then
+    /// replaces the whole command line, so `/app.wasm` is put first).
+    pub fn run(&self, opts: &[&str], image: &str, id: &str, args: &[&str]) -> Output {
+        let mut all = vec![
+            "run",
+            "--rm",
+            "--snapshotter",
+            "native",
+            "--runtime",
+            "io.containerd.warden.v1",
+        ];
+        all.extend_from_slice(opts);
+        all.push(image);
+        all.push(id);
+        if !args.is_empty() {
+            all.push("/app.wasm");
+            all.extend_from_slice(args);
+        }
+        self.ctr(&all)
+    }
+}
+
+impl Drop for Containerd {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            // What the shims said (their logs reach containerd's).
+            let log = self.log();
+            let tail: Vec<&str> = log.lines().rev().take(60).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            eprintln!("containerd's log, last lines:\n{}", tail.join("\n"));
+        }
+        // Shims outlive containerd by design: end the ones it started for
+        // this test (they name its socket), then containerd, by pid.
+        let marker = self.socket.display().to_string();
+        for shim in processes_mentioning(&marker) {
+            if shim != self.child.id() {
+                kill(shim);
+            }
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        // Mounts the snapshotter or a killed container left behind.
+        if let Ok(table) = std::fs::read_to_string("/proc/self/mountinfo") {
+            let dir = self.dir.path().display().to_string();
+            let mut points: Vec<&str> = table
+                .lines()
+                .filter_map(|l| l.split(' ').nth(4))
+                .filter(|p| p.starts_with(&dir))
+                .collect();
+            points.sort_by_key(|p| std::cmp::Reverse(p.len()));
+            for p in points {
+                let _ = Command::new("umount").arg("-l").arg(p).status();
+            }
+        }
+    }
+}
+
+fn processes_mentioning(marker: &str) -> Vec<u32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| {
+        let pid: u32 = e.ok()?.file_name().to_str()?.parse().ok()?;
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+        String::from_utf8_lossy(&cmdline)
+            .contains(marker)
+            .then_some(pid)
+    })
+    .collect()
+}
+
+fn kill(pid: u32) {
+    let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+}
+
+/// Waits for `child`, killing it after `timeout`; its output so far.
+pub fn wait_bounded(mut child: Child, timeout: Duration) -> Output {
+    let mut stdout = child.stdout.take();
+    let mut stderr = child.stderr.take();
+    let out_reader = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        if let Some(s) = stdout.as_mut() {
+            let _ = s.read_to_end(&mut b);
+        }
+        b
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        if let Some(s) = stderr.as_mut() {
+            let _ = s.read_to_end(&mut b);
+        }
+        b
+    });
+    let deadline = Instant::now() + timeout;
+    let status: ExitStatus = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            break child.wait().expect("wait");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    Output {
+        status,
+        stdout: out_reader.join().unwrap_or_default(),
+        stderr: err_reader.join().unwrap_or_default(),
+    }
+}
+
+pub fn assert_ok(out: &Output, what: &str) {
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn digest(bytes: &[u8]) -> String {
+    format!("sha256:{:x}", Sha256::digest(bytes))
+}
+
+fn append(tar: &mut tar::Builder<Vec<u8>>, path: &str, mode: u32, bytes: &[u8]) {
+    let mut h = tar::Header::new_gnu();
+    h.set_size(bytes.len() as u64);
+    h.set_mode(mode);
+    h.set_mtime(0);
+    h.set_cksum();
+    tar.append_data(&mut h, path, bytes).expect("tar entry");
+}
+
+/// The GOARCH name of this machine, as image platforms spell it.
+fn goarch() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    }
+}
+
+/// Writes to `out` an OCI image layout tarball named
+/// `docker.io/library/NAME:latest`: one tar layer with `wasm` as
+/// `/app.wasm` (not executable: it is no Linux program), entrypoint
+/// `/app.wasm`, and `env` in its config.
+pub fn image(name: &str, wasm: &[u8], env: &[&str], out: &Path) -> String {
+    let reference = format!("docker.io/library/{name}:latest");
+    let mut layer = tar::Builder::new(Vec::new());
+    append(&mut layer, "app.wasm", 0o644, wasm);
+    let layer = layer.into_inner().expect("layer");
+    let config = serde_json::json!({
+        "architecture": goarch(),
+        "os": "linux",
+        "config": { "Entrypoint": ["/app.wasm"], "Env": env },
+        "rootfs": { "type": "layers", "diff_ids": [digest(&layer)] },
+    })
+    .to_string()
+    .into_bytes();
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {
+            "mediaType": "application/vnd.oci.image.config.v1+json",
+            "digest": digest(&config),
+            "size": config.len(),
+        },
+        "layers": [{
+            "mediaType": "application/vnd.oci.image.layer.v1.tar",
+            "digest": digest(&layer),
+            "size": layer.len(),
+        }],
+    })
+    .to_string()
+    .into_bytes();
+    let index = serde_json::json!({
+        "schemaVersion": 2,
+        "manifests": [{
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": digest(&manifest),
+            "size": manifest.len(),
+            "platform": { "architecture": goarch(), "os": "linux" },
+            "annotations": {
+                "io.containerd.image.name": reference,
+                "org.opencontainers.image.ref.name": "latest",
+            },
+        }],
+    })
+    .to_string()
+    .into_bytes();
+    let mut tar = tar::Builder::new(Vec::new());
+    append(
+        &mut tar,
+        "oci-layout",
+        0o644,
+        br#"{"imageLayoutVersion":"1.0.0"}"#,
+    );
+    append(&mut tar, "index.json", 0o644, &index);
+    for blob in [&layer, &config, &manifest] {
+        let hex = &digest(blob)["sha256:".len()..];
+        append(&mut tar, &format!("blobs/sha256/{hex}"), 0o644, blob);
+    }
+    std::fs::write(out, tar.into_inner().expect("image tar")).expect("image written");
+    reference
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
