@@ -56,3 +56,52 @@ pub fn precompile(bytes: &[u8]) -> Option<Vec<u8>> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXIT_3: &str = r#"(module
+        (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+        (memory (export "memory") 1)
+        (func (export "_start") (call $exit (i32.const 3))))"#;
+
+    #[test]
+    fn a_precompiled_layer_runs_as_compiled() {
+        let wasm = wat::parse_str(EXIT_3).unwrap();
+        let code = precompile(&wasm).expect("a module is precompiled");
+        assert!(code.starts_with(warden::cache::CWASM_MAGIC));
+        let workload = Workload {
+            bytes: code,
+            args: vec!["/app.wasm".into()],
+            envs: Vec::new(),
+            invoke: None,
+        };
+        assert_eq!(workload.run_with_mounts("").unwrap(), 3);
+    }
+
+    #[test]
+    fn what_cannot_be_precompiled_is_left_to_the_start() {
+        assert!(precompile(b"not WebAssembly").is_none());
+        // Already compiled by Warden: not compiled again.
+        let wasm = wat::parse_str(EXIT_3).unwrap();
+        let code = precompile(&wasm).unwrap();
+        assert!(precompile(&code).is_none());
+    }
+
+    #[test]
+    fn a_damaged_precompiled_layer_is_refused_not_run() {
+        let wasm = wat::parse_str(EXIT_3).unwrap();
+        let mut code = precompile(&wasm).unwrap();
+        let last = code.len() - 1;
+        code[last] ^= 0xff;
+        let workload = Workload {
+            bytes: code,
+            args: vec!["/app.wasm".into()],
+            envs: Vec::new(),
+            invoke: None,
+        };
+        let err = workload.run_with_mounts("").unwrap_err();
+        assert!(format!("{err:#}").contains("damaged"), "{err:#}");
+    }
+}

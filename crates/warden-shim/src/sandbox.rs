@@ -144,16 +144,21 @@ impl Workload {
             .with_context(|| format!("{name} `{addr}` is not an address:port"))
     }
 
-    /// What the spec grants, as a Warden sandbox.
+    /// What the spec grants, as a Warden sandbox, the mounts as this
+    /// container's mount table lists them.
     fn grants(&self) -> anyhow::Result<SandboxBuilder> {
+        let table = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+        self.grants_with_mounts(&table)
+    }
+
+    fn grants_with_mounts(&self, mountinfo: &str) -> anyhow::Result<SandboxBuilder> {
         let mut b = warden::Sandbox::builder().args(&self.args);
         for kv in &self.envs {
             if let Some((name, value)) = kv.split_once('=') {
                 b = b.env(name, value);
             }
         }
-        let table = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
-        for m in mounts::granted(&table) {
+        for m in mounts::granted(mountinfo) {
             if !Path::new(&m.path).is_dir() {
                 continue;
             }
@@ -201,7 +206,13 @@ impl Workload {
     /// Runs a command to its end; the container's exit status is the
     /// guest's (134 after a trap, as `warden run`).
     pub fn run(self) -> anyhow::Result<i32> {
-        let sandbox = self.grants()?.build()?;
+        let table = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+        self.run_with_mounts(&table)
+    }
+
+    /// [`Workload::run`] with the mounts of `mountinfo`.
+    pub fn run_with_mounts(self, mountinfo: &str) -> anyhow::Result<i32> {
+        let sandbox = self.grants_with_mounts(mountinfo)?.build()?;
         let outcome = sandbox.run(&self.bytes, self.invoke.as_deref(), &[])?;
         if let Exit::Trap(e) = &outcome.exit {
             eprintln!("Error: {e:?}");

@@ -8,17 +8,26 @@
 mod common;
 
 use common::{assert_ok, stdout, Containerd};
-use std::io::BufRead as _;
+use std::io::{BufRead as _, Read as _, Write as _};
+use std::net::TcpStream;
 use std::process::Stdio;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 fn check_workload(c: &Containerd, image: &str, tag: &str) {
     let id = |what: &str| format!("{tag}-{what}");
 
     // Plain run: stdout reaches ctr, status 0.
+    let cached_before = c.cache_entries();
     let out = c.run(&[], image, &id("hello"), &[]);
     assert_ok(&out, "hello");
     assert_eq!(stdout(&out), "hello from a container\n");
+    // The first start compiled into the node's cache; later starts load it.
+    let cached = c.cache_entries();
+    assert_eq!(
+        cached,
+        cached_before + 1,
+        "the first start left no compiled code"
+    );
 
     // Arguments as given, the entrypoint first.
     let out = c.run(&[], image, &id("args"), &["args", "one", "two words"]);
@@ -124,6 +133,9 @@ fn check_workload(c: &Containerd, image: &str, tag: &str) {
     assert_ok(&c.ctr(&["task", "kill", &kill_id]), "ctr task kill");
     let out = common::wait_bounded(run, Duration::from_secs(30));
     assert_eq!(out.status.code(), Some(143), "killed: {out:?}");
+
+    // All those starts of one image compiled it once.
+    assert_eq!(c.cache_entries(), cached, "a later start compiled again");
 }
 
 #[test]
@@ -136,4 +148,113 @@ fn ctr_runs_wasi_0_1_and_0_2_workloads_on_warden() {
         c.import(&tar);
         check_workload(&c, &image, tag);
     }
+}
+
+/// GET `path` on `port` of 127.0.0.1, HTTP/1.1: the whole answer.
+fn get(port: u16, path: &str) -> std::io::Result<String> {
+    let mut s = TcpStream::connect(("127.0.0.1", port))?;
+    s.set_read_timeout(Some(Duration::from_secs(10)))?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut answer = String::new();
+    s.read_to_string(&mut answer)?;
+    Ok(answer)
+}
+
+#[test]
+fn ctr_runs_a_wasi_0_3_command_on_warden() {
+    let c = Containerd::start();
+    let hello = common::guest("p3-hello", "wasm32-wasip2");
+    let tar = c.dir.path().join("p3.tar");
+    let image = common::image("p3-hello", &hello, &[], &tar);
+    c.import(&tar);
+    let env = ["--env", "P3_GREETING=from the spec"];
+    let out = c.run(&env, &image, "p3-hello", &["5", "a b"]);
+    assert_eq!(out.status.code(), Some(5), "{out:?}");
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("hello from wasi 0.3\nargs: [\"5\", \"a b\"]\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("P3_GREETING: Some(\"from the spec\")\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn ctr_serves_wasi_http_proxy_components_0_2_and_0_3() {
+    let c = Containerd::start();
+    for (name, hello) in [
+        ("p2-http-proxy", "hello from warden\n"),
+        ("p3-http-proxy", "hello from warden p3\n"),
+    ] {
+        check_proxy(&c, name, hello);
+    }
+}
+
+fn check_proxy(c: &Containerd, name: &str, hello: &str) {
+    let proxy = common::guest(name, "wasm32-wasip2");
+    let tar = c.dir.path().join(format!("{name}.tar"));
+    let image = common::image(name, &proxy, &[], &tar);
+    c.import(&tar);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let addr = format!("WARDEN_HTTP_PROXY_SOCKET_ADDR=127.0.0.1:{port}");
+    let out = c.ctr(&[
+        "run",
+        "--detach",
+        "--net-host",
+        "--snapshotter",
+        "native",
+        "--runtime",
+        "io.containerd.warden.v1",
+        "--env",
+        &addr,
+        "--env",
+        "GREETING=from the spec",
+        &image,
+        name,
+    ]);
+    assert_ok(&out, "ctr run --detach");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let answer = loop {
+        match get(port, "/hello") {
+            Ok(a) if !a.is_empty() => break a,
+            _ if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
+            other => panic!("the proxy never answered: {other:?}"),
+        }
+    };
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    // (0.3 streams its body: chunked.)
+    assert!(answer.contains(hello), "{answer}");
+    if name.starts_with("p2") {
+        let env = get(port, "/env").unwrap();
+        assert!(env.contains("GREETING=from the spec\n"), "{env}");
+    }
+    // SIGTERM: a graceful stop, status 0.
+    assert_ok(&c.ctr(&["task", "kill", name]), "ctr task kill");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let tasks = stdout(&c.ctr(&["task", "ls"]));
+        let stopped = |l: &str| {
+            let cols: Vec<&str> = l.split_whitespace().collect();
+            cols.first() == Some(&name) && cols.last() == Some(&"STOPPED")
+        };
+        if tasks.lines().any(stopped) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{name} did not stop: {tasks}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_ok(&c.ctr(&["task", "delete", name]), "ctr task delete");
+    assert_ok(
+        &c.ctr(&["containers", "delete", name]),
+        "ctr containers delete",
+    );
+    assert!(get(port, "/hello").is_err(), "still serving after the kill");
 }

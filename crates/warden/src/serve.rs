@@ -116,7 +116,14 @@ impl Sandbox {
         if p3 {
             self.use_async_engine()?;
         }
-        let component = match compile_cached(&self.engine, bytes, self.cache_dir.as_deref())? {
+        // Code compiled ahead of time for a serving engine (the containerd
+        // shim's precompiled layers) loads as it is; anything else compiles.
+        let compiled = if bytes.starts_with(crate::cache::CWASM_MAGIC) {
+            crate::cache::load_precompiled(&self.engine, bytes)?
+        } else {
+            compile_cached(&self.engine, bytes, self.cache_dir.as_deref())?
+        };
+        let component = match compiled {
             Compiled::Component(c) => c,
             Compiled::Module(_) => bail!(
                 "`warden serve` runs components of the wasi:http/proxy world; this is a core module"

@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// How long one `ctr` command may take.
@@ -27,10 +28,16 @@ pub fn repo_root() -> PathBuf {
         .expect("repo root")
 }
 
-/// `guests/NAME` built for `target`, as `target/guests/TARGET/release/NAME.wasm`.
-pub fn guest(name: &str, target: &str) -> PathBuf {
+/// The bytes of `guests/NAME` built for `target` (into
+/// `target/guests/TARGET/release`). One build at a time in this process,
+/// and the file is read before the next: a build of another guest may
+/// re-link the artifacts it shares a directory with.
+pub fn guest(name: &str, target: &str) -> Vec<u8> {
+    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let root = repo_root();
-    let status = Command::new("cargo")
+    let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cargo
         .args([
             "build",
             "--quiet",
@@ -42,18 +49,37 @@ pub fn guest(name: &str, target: &str) -> PathBuf {
         ])
         .arg("--target-dir")
         .arg(root.join("target/guests"))
-        .current_dir(root.join("guests"))
-        .status()
-        .expect("cargo runs");
+        .current_dir(root.join("guests"));
+    // Flags meant for the host build must not reach the wasm build.
+    for var in [
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "CARGO_BUILD_RUSTFLAGS",
+    ] {
+        cargo.env_remove(var);
+    }
+    let status = cargo.status().expect("cargo runs");
     assert!(
         status.success(),
         "building guest {name} for {target} failed"
     );
-    root.join(format!("target/guests/{target}/release/{name}.wasm"))
+    // A library component's file name has `_` where its crate has `-`;
+    // the newer of the two is this build's.
+    let dir = root.join(format!("target/guests/{target}/release"));
+    let mtime = |p: &PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let path = [
+        dir.join(format!("{name}.wasm")),
+        dir.join(format!("{}.wasm", name.replace('-', "_"))),
+    ]
+    .into_iter()
+    .filter(|p| p.is_file())
+    .max_by_key(mtime)
+    .unwrap_or_else(|| panic!("guest {name} was not built in {}", dir.display()));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
 pub fn probe(target: &str) -> Vec<u8> {
-    std::fs::read(guest("container-probe", target)).expect("the probe was built")
+    guest("container-probe", target)
 }
 
 /// A running `containerd` of the test's own.
@@ -61,6 +87,10 @@ pub struct Containerd {
     child: Child,
     pub dir: tempfile::TempDir,
     pub socket: PathBuf,
+    /// containerd's namespace, this test's alone: runwasi keeps its
+    /// containers' state under `/run/containerd/warden/NAMESPACE`, outside
+    /// the temporary directory, and an id may not be reused there.
+    pub namespace: String,
 }
 
 impl Containerd {
@@ -106,7 +136,15 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.b
             .stderr(log)
             .spawn()
             .expect("containerd starts (scripts/setup installs it)");
-        let c = Containerd { child, dir, socket };
+        static STARTED: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let namespace = format!("warden-test-{}-{n}", std::process::id());
+        let c = Containerd {
+            child,
+            dir,
+            socket,
+            namespace,
+        };
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if c.socket.exists() && c.ctr(&["version"]).status.success() {
@@ -122,11 +160,24 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.b
         c
     }
 
+    /// How many compiled programs the shim's compile cache holds.
+    pub fn cache_entries(&self) -> usize {
+        let Ok(dirs) = std::fs::read_dir(self.dir.path().join("cache")) else {
+            return 0;
+        };
+        dirs.filter_map(Result::ok)
+            .filter_map(|d| std::fs::read_dir(d.path()).ok())
+            .flatten()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".bin"))
+            .count()
+    }
+
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("containerd.log")).unwrap_or_default()
     }
 
-    /// `ctr --address SOCKET --namespace warden-test ARGS`, to completion.
+    /// `ctr --address SOCKET --namespace NAMESPACE ARGS`, to completion.
     pub fn ctr(&self, args: &[&str]) -> Output {
         let child = self
             .ctr_command(args)
@@ -142,7 +193,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.b
         let mut c = Command::new("ctr");
         c.arg("--address")
             .arg(&self.socket)
-            .args(["--namespace", "warden-test"])
+            .args(["--namespace", &self.namespace])
             .args(args);
         c
     }
@@ -191,16 +242,17 @@ impl Drop for Containerd {
             let tail: Vec<&str> = tail.into_iter().rev().collect();
             eprintln!("containerd's log, last lines:\n{}", tail.join("\n"));
         }
-        // Shims outlive containerd by design: end the ones it started for
-        // this test (they name its socket), then containerd, by pid.
-        let marker = self.socket.display().to_string();
-        for shim in processes_mentioning(&marker) {
-            if shim != self.child.id() {
-                kill(shim);
-            }
-        }
+        // containerd first, so that it starts no more shims (it runs
+        // `shim delete` for one that died); then the shims, which outlive
+        // containerd by design: the ones it started for this test name its
+        // socket.
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let marker = self.socket.display().to_string();
+        for shim in processes_mentioning(&marker) {
+            kill(shim);
+        }
+        let _ = std::fs::remove_dir_all(Path::new("/run/containerd/warden").join(&self.namespace));
         // Mounts the snapshotter or a killed container left behind.
         if let Ok(table) = std::fs::read_to_string("/proc/self/mountinfo") {
             let dir = self.dir.path().display().to_string();
