@@ -360,14 +360,21 @@ fn goarch() -> &'static str {
 /// `/app.wasm` (not executable: it is no Linux program), entrypoint
 /// `/app.wasm`, and `env` in its config.
 pub fn image(name: &str, wasm: &[u8], env: &[&str], out: &Path) -> String {
+    image_with(name, wasm, 0o644, env, out)
+}
+
+/// [`image`] with a file of mode `mode`: 0o755 makes it `/app`, a native
+/// program (for runc, in the benchmark), else `/app.wasm`.
+pub fn image_with(name: &str, program: &[u8], mode: u32, env: &[&str], out: &Path) -> String {
     let reference = format!("docker.io/library/{name}:latest");
+    let path = if mode & 0o111 != 0 { "app" } else { "app.wasm" };
     let mut layer = tar::Builder::new(Vec::new());
-    append(&mut layer, "app.wasm", 0o644, wasm);
+    append(&mut layer, path, mode, program);
     let layer = layer.into_inner().expect("layer");
     let config = serde_json::json!({
         "architecture": goarch(),
         "os": "linux",
-        "config": { "Entrypoint": ["/app.wasm"], "Env": env },
+        "config": { "Entrypoint": [format!("/{path}")], "Env": env },
         "rootfs": { "type": "layers", "diff_ids": [digest(&layer)] },
     })
     .to_string()
