@@ -6,7 +6,7 @@
 //! installed: scripts/setup). Prints, for each runtime, the wall time of
 //! `ctr run --rm` of a hello (the first start, then the median of the
 //! next ones) and the resident memory of the shim's processes while a
-//! container runs. The figures are in bench/RESULTS.md.
+//! container runs. `bench/shim` runs it and writes bench/SHIM-RESULTS.md.
 
 #[cfg(target_os = "linux")]
 #[path = "../tests/common/mod.rs"]

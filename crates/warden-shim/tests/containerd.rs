@@ -2,7 +2,9 @@
 //! (Debian's, installed by scripts/setup), on images made here: a WASI 0.1
 //! module and a WASI 0.2 component, each checked for stdout, exit status,
 //! environment, arguments, a mounted directory, a read-only mount refusing
-//! writes, a trap's status, the memory limit, and `ctr task kill`.
+//! writes, a trap's status, the memory limit, and `ctr task kill`; a
+//! WASI 0.3 command; WebAssembly text, and a file that is neither; 0.2 and
+//! 0.3 `wasi:http/proxy` components served.
 #![cfg(target_os = "linux")]
 
 mod common;
@@ -88,6 +90,11 @@ fn check_workload(c: &Containerd, image: &str, tag: &str) {
     );
     assert!(stdout(&out).starts_with("refused"), "{}", stdout(&out));
     assert!(!conf.join("new").exists(), "a read-only mount was written");
+    // The refusal is Warden's read-only grant, before the host is asked:
+    // the host, asked, would say the directory exists (EEXIST).
+    std::fs::create_dir_all(conf.join("sub")).unwrap();
+    let out = c.run(&mounts, image, &id("mkdir-ro"), &["mkdir", "/config/sub"]);
+    assert_eq!(stdout(&out), "refused: ReadOnlyFilesystem\n", "{out:?}");
 
     // Nothing else of the container is granted: not its root filesystem.
     let out = c.run(&mounts, image, &id("root"), &["ls", "/"]);
@@ -182,6 +189,29 @@ fn ctr_runs_a_wasi_0_3_command_on_warden() {
         text.contains("P3_GREETING: Some(\"from the spec\")\n"),
         "{text}"
     );
+}
+
+#[test]
+fn ctr_runs_webassembly_text_and_refuses_what_is_not_webassembly() {
+    let c = Containerd::start();
+    let wat = br#"(module
+        (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+        (memory (export "memory") 1)
+        (func (export "_start") (call $exit (i32.const 3))))"#;
+    let tar = c.dir.path().join("text.tar");
+    let image = common::image("text", wat, &[], &tar);
+    c.import(&tar);
+    let out = c.run(&[], &image, "text", &[]);
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+
+    // Neither binary nor text: the container is not created.
+    let tar = c.dir.path().join("junk.tar");
+    let image = common::image("junk", b"this is no WebAssembly", &[], &tar);
+    c.import(&tar);
+    let out = c.run(&[], &image, "junk", &[]);
+    assert!(!out.status.success(), "junk ran: {out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("warden executor can't handle"), "{err}");
 }
 
 #[test]

@@ -7,6 +7,8 @@
 //! - `ls PATH`: prints the directory's entries, sorted
 //! - `write PATH`: writes `written` to the file; on failure prints the OS
 //!   error and exits 1
+//! - `mkdir PATH`: makes the directory; on failure prints the OS error
+//!   and exits 1
 //! - `trap`: executes `unreachable`
 //! - `sleep`: sleeps until killed
 //! - `grow MIB`: allocates and touches that much memory
@@ -35,6 +37,13 @@ fn main() {
         }
         "write" => match std::fs::write(arg(2), "written\n") {
             Ok(()) => println!("written"),
+            Err(e) => {
+                println!("refused: {:?}", e.kind());
+                std::process::exit(1);
+            }
+        },
+        "mkdir" => match std::fs::create_dir(arg(2)) {
+            Ok(()) => println!("made"),
             Err(e) => {
                 println!("refused: {:?}", e.kind());
                 std::process::exit(1);
