@@ -8,7 +8,7 @@ mod options;
 
 use anyhow::Context as _;
 use clap::Parser;
-use options::{Cli, Command, CompileArgs, RunArgs, SandboxArgs, ServeArgs};
+use options::{Cli, Command, CompileArgs, PolicyCommand, RunArgs, SandboxArgs, ServeArgs};
 use std::io::Write as _;
 use warden::{Exit, Sandbox};
 
@@ -20,6 +20,7 @@ fn main() {
             "run",
             "serve",
             "compile",
+            "policy",
             "help",
             "-h",
             "--help",
@@ -46,6 +47,10 @@ fn main() {
         Command::Run(args) => run(*args),
         Command::Serve(args) => serve(*args),
         Command::Compile(args) => compile(args),
+        Command::Policy(PolicyCommand::Check { file }) => warden::Policy::load(&file).map(|p| {
+            print!("{}", p.to_toml());
+            0
+        }),
     };
     match status {
         Ok(code) => std::process::exit(code),
@@ -84,8 +89,6 @@ fn sandbox(
 ) -> anyhow::Result<warden::SandboxBuilder> {
     let mut builder = Sandbox::builder()
         .args(settings.guest_args.iter())
-        .limits(settings.limits.clone())
-        .network(settings.network.clone())
         .wasi_p3(settings.wasi_p3);
     if args.no_cache {
         builder = builder.compile_cache(None);
@@ -99,43 +102,9 @@ fn sandbox(
     if let Some(cwd) = &settings.initial_cwd {
         builder = builder.initial_cwd(cwd);
     }
-    for (name, value) in &settings.env {
-        builder = builder.env(name, value);
-    }
-    for dir in &settings.dirs {
-        builder = match (&dir.host, dir.memory) {
-            (Some(host), false) if dir.read_only => {
-                builder.preopen_dir_readonly(host, &dir.guest)?
-            }
-            (Some(host), false) => builder.preopen_dir(host, &dir.guest)?,
-            (host, true) => {
-                let fs = match host {
-                    Some(h) => warden::MemoryFs::copy_of_host_dir(h)
-                        .with_context(|| format!("cannot copy `{}` into memory", h.display()))?,
-                    None => warden::MemoryFs::new(),
-                };
-                if let Some(q) = dir.quota {
-                    fs.set_quota(q);
-                }
-                if let Some(n) = dir.name_quota {
-                    fs.set_name_quota(n);
-                }
-                builder.preopen_memory(&fs, &dir.guest, dir.read_only)
-            }
-            (None, false) => unreachable!("a host directory always has a host path"),
-        };
-    }
-    for addr in &settings.tcplisten {
-        let l = std::net::TcpListener::bind(addr)
-            .with_context(|| format!("cannot listen on `{addr}`"))?;
-        builder = builder.tcp_listener(l);
-    }
-    if let Some(policy) = &settings.http {
-        builder = builder
-            .http(policy.clone(), &args.http_ca_cert)?
-            .http_body_buffering(settings.body_buffering.clone());
-    }
-    Ok(builder)
+    Ok(builder
+        .policy(&settings.policy)?
+        .http_body_buffering(settings.body_buffering.clone()))
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<i32> {
@@ -145,7 +114,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<i32> {
         }
     }
     let mut settings = args.sandbox.settings(&args.file, &[])?;
-    if !settings.tcplisten.is_empty() {
+    if !settings.policy.network.listen.is_empty() {
         anyhow::bail!("`warden serve` does not take --tcplisten");
     }
     let mut options = warden::ServeOptions {
@@ -160,19 +129,14 @@ fn serve(args: ServeArgs) -> anyhow::Result<i32> {
         ..Default::default()
     };
     // -W timeout is per request when serving, as in wasmtime serve.
-    if let Some(t) = settings.limits.timeout.take() {
-        options.request_timeout = t;
+    if let Some(t) = settings.policy.limits.timeout.take() {
+        options.request_timeout = t.0;
     }
     if let Some(t) = &args.request_timeout {
         options.request_timeout = options::parse_duration(t)?;
     }
     // A served component always has wasi:http; egress only as granted.
-    if settings.http.is_none() {
-        settings.http = Some(warden::http::HttpPolicy {
-            inherit: settings.network.inherit,
-            ..Default::default()
-        });
-    }
+    settings.policy.http.enabled = true;
     let file = std::path::PathBuf::from(&args.file);
     let bytes =
         std::fs::read(&file).with_context(|| format!("cannot read `{}`", file.display()))?;

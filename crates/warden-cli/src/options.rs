@@ -4,8 +4,8 @@ use anyhow::{bail, Context as _};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::time::Duration;
-use warden::kernel::net::{Direction, NetworkPolicy, Rule};
-use warden::Limits;
+use warden::policy::{ByteCount, DirGrant, DirMode, Span};
+use warden::Policy;
 
 /// `warden --version`: the version, then which host layer this build uses
 /// (`linux`, `unix` on macOS or with the portable-host feature, `windows`).
@@ -41,6 +41,19 @@ pub enum Command {
     Serve(Box<ServeArgs>),
     /// Compile a program ahead of time into a `.cwasm` file that `warden run` loads without compiling.
     Compile(CompileArgs),
+    /// Policy files: `warden policy check FILE` validates one and prints the effective policy.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(Subcommand)]
+pub enum PolicyCommand {
+    /// Validate a policy file and print the policy it grants, every entry spelled out.
+    Check {
+        /// The policy file (TOML).
+        #[arg(value_name = "FILE.toml")]
+        file: PathBuf,
+    },
 }
 
 const SERVE_EXAMPLES: &str = "\
@@ -149,6 +162,10 @@ pub struct RunArgs {
 /// The grants and limits shared by `run` and `serve`.
 #[derive(Args)]
 pub struct SandboxArgs {
+    /// Grant and limit what this policy file says (TOML; see docs/policy.md); the flags below add to it.
+    #[arg(long = "policy", value_name = "FILE.toml")]
+    pub policy: Option<PathBuf>,
+
     /// Grant a host directory: HOST[::GUEST][::ro]. GUEST defaults to HOST.
     #[arg(long = "dir", value_name = "HOST[::GUEST][::ro]")]
     pub dirs: Vec<String>,
@@ -211,43 +228,17 @@ pub struct SandboxArgs {
     pub wasm: Vec<String>,
 }
 
-/// One directory grant.
-pub struct DirGrant {
-    pub host: Option<PathBuf>,
-    pub guest: String,
-    pub read_only: bool,
-    pub memory: bool,
-    /// Most bytes of file data an in-memory directory may hold (`::size=`).
-    pub quota: Option<u64>,
-    /// Most names (files, directories, links) it may hold (`::inodes=`).
-    pub name_quota: Option<u64>,
-}
-
 /// A byte count: `65536`, `64K`, `64M`, `1G` (powers of 1024).
 pub fn parse_bytes(s: &str) -> anyhow::Result<u64> {
-    let (num, mult) = match s.char_indices().last() {
-        Some((i, 'k' | 'K')) => (&s[..i], 1u64 << 10),
-        Some((i, 'm' | 'M')) => (&s[..i], 1 << 20),
-        Some((i, 'g' | 'G')) => (&s[..i], 1 << 30),
-        _ => (s, 1),
-    };
-    num.parse::<u64>()
-        .ok()
-        .and_then(|n| n.checked_mul(mult))
-        .with_context(|| format!("`{s}` is not a byte count (e.g. 65536, 64K, 64M, 1G)"))
+    Ok(s.parse::<ByteCount>()?.0)
 }
 
 /// Everything the options say, checked.
 pub struct Settings {
     pub guest_args: Vec<String>,
     pub invoke_args: Vec<String>,
-    pub env: Vec<(String, String)>,
-    pub dirs: Vec<DirGrant>,
-    pub tcplisten: Vec<String>,
-    pub limits: Limits,
-    pub network: NetworkPolicy,
-    /// wasi:http egress grants, when HTTP is linked.
-    pub http: Option<warden::http::HttpPolicy>,
+    /// Every grant and limit: the policy file's, with the flags added.
+    pub policy: Policy,
     /// Whether WASI 0.3 components may run.
     pub wasi_p3: bool,
     /// What `get-initial-cwd` answers (`-S cwd=DIR`).
@@ -295,23 +286,7 @@ pub fn parse_header(spec: &str) -> anyhow::Result<(http::HeaderName, http::Heade
 }
 
 pub fn parse_duration(s: &str) -> anyhow::Result<Duration> {
-    let (num, unit) = s.split_at(
-        s.find(|c: char| !c.is_ascii_digit() && c != '.')
-            .unwrap_or(s.len()),
-    );
-    let n: f64 = num
-        .parse()
-        .with_context(|| format!("`{s}` is not a duration"))?;
-    let secs = match unit {
-        "" | "s" => n,
-        "ms" => n / 1e3,
-        "us" => n / 1e6,
-        "ns" => n / 1e9,
-        "m" => n * 60.0,
-        "h" => n * 3600.0,
-        _ => bail!("`{s}` is not a duration (use e.g. 500ms, 5s, 1m)"),
-    };
-    Ok(Duration::from_secs_f64(secs))
+    Ok(s.parse::<Span>()?.0)
 }
 
 fn parse_dir(spec: &str, memory: bool) -> anyhow::Result<DirGrant> {
@@ -358,13 +333,18 @@ fn parse_dir(spec: &str, memory: bool) -> anyhow::Result<DirGrant> {
     if guest.is_empty() {
         bail!("`{spec}` names no guest directory");
     }
+    let mode = match (memory, read_only) {
+        (false, false) => DirMode::Rw,
+        (false, true) => DirMode::Ro,
+        (true, false) => DirMode::Memory,
+        (true, true) => DirMode::MemoryRo,
+    };
     Ok(DirGrant {
         host,
         guest,
-        read_only,
-        memory,
-        quota,
-        name_quota,
+        mode,
+        size: quota.map(ByteCount),
+        inodes: name_quota,
     })
 }
 
@@ -391,39 +371,24 @@ fn split_options(opts: &[String]) -> impl Iterator<Item = (&str, Option<&str>)> 
 }
 
 impl SandboxArgs {
-    /// The settings for running `program` with `rest` as its arguments.
+    /// The settings for running `program` with `rest` as its arguments:
+    /// the policy file, if any, with every granting flag added as the
+    /// policy entry it is a shorthand for.
     pub fn settings(&self, program: &str, rest: &[String]) -> anyhow::Result<Settings> {
-        let mut inherit_env = self.inherit_env;
-        let mut network = NetworkPolicy::default();
-        for spec in &self.allow_bind {
-            network
-                .rules
-                .push(Rule::parse(Direction::Bind, spec).map_err(anyhow::Error::msg)?);
-        }
-        for spec in &self.allow_connect {
-            network
-                .rules
-                .push(Rule::parse(Direction::Connect, spec).map_err(anyhow::Error::msg)?);
-        }
-        let mut tcplisten = self.tcplisten.clone();
-        let mut http_on = !self.allow_http.is_empty();
+        let mut flags = Policy::default();
+        flags.env.inherit = self.inherit_env;
+        flags.network.bind = self.allow_bind.clone();
+        flags.network.connect = self.allow_connect.clone();
+        flags.network.listen = self.tcplisten.clone();
+        flags.http.allow = self.allow_http.clone();
+        flags.http.ca_certs = self.http_ca_cert.clone();
+        flags.limits.fuel = self.fuel;
         let mut wasi_p3 = true;
-        let mut http = warden::http::HttpPolicy::default();
-        for spec in &self.allow_http {
-            let grant: warden::http::policy::Grant = spec.parse()?;
-            if spec == "*" {
-                http.inherit = true;
-            }
-            http.grants.push(grant);
-        }
-        let mut limits = Limits {
-            fuel: self.fuel,
-            ..Limits::default()
-        };
         let mut initial_cwd = None;
         let (mut config_on, mut config_vars) = (false, Vec::new());
         let (mut keyvalue_on, mut keyvalue_data) = (false, Vec::new());
         let mut body_buffering = warden::http::BodyBuffering::default();
+        let bytes = |key: &str, val: Option<&str>| number::<u64>(key, val).map(ByteCount);
         for (key, val) in split_options(&self.wasi) {
             match key {
                 "http-outgoing-body-buffer-chunks" => {
@@ -445,11 +410,11 @@ impl SandboxArgs {
                     let (k, v) = pair(key, val)?;
                     keyvalue_data.push((k, v.into_bytes()));
                 }
-                "max-resources" => limits.max_resources = Some(number(key, val)?),
-                "hostcall-fuel" => limits.hostcall_fuel = Some(number(key, val)?),
-                "max-random-size" => limits.max_random_size = Some(number(key, val)?),
-                "max-http-fields-size" => limits.max_http_fields_size = Some(number(key, val)?),
-                "max-http-fields-total" => limits.max_http_fields_total = Some(number(key, val)?),
+                "max-resources" => flags.limits.resources = Some(number(key, val)?),
+                "hostcall-fuel" => flags.limits.hostcall_bytes = Some(bytes(key, val)?),
+                "max-random-size" => flags.limits.random_bytes = Some(bytes(key, val)?),
+                "max-http-fields-size" => flags.limits.http_fields_size = Some(bytes(key, val)?),
+                "max-http-fields-total" => flags.limits.http_fields_total = Some(bytes(key, val)?),
                 "cwd" => {
                     initial_cwd = Some(
                         val.context("-S cwd needs a directory: -S cwd=DIR")?
@@ -463,21 +428,21 @@ impl SandboxArgs {
                         bail!("-S cli-exit-with-code=n: Warden always provides exit-with-code (stable since WASI 0.2.12)");
                     }
                 }
-                "inherit-env" => inherit_env = is_true(val)?,
-                "tcplisten" => tcplisten.push(
+                "inherit-env" => flags.env.inherit = is_true(val)?,
+                "tcplisten" => flags.network.listen.push(
                     val.context("-S tcplisten needs an address: -S tcplisten=ADDR")?
                         .to_owned(),
                 ),
                 // The network grants concern components (WASI 0.1 has no
                 // way to create sockets or look names up).
-                "inherit-network" => network.inherit = is_true(val)?,
-                "allow-ip-name-lookup" => network.ip_name_lookup = is_true(val)?,
-                "tcp" => network.tcp_disabled = !is_true(val)?,
-                "udp" => network.udp_disabled = !is_true(val)?,
+                "inherit-network" => flags.network.inherit = is_true(val)?,
+                "allow-ip-name-lookup" => flags.network.lookup = is_true(val)?,
+                "tcp" => flags.network.tcp = is_true(val)?,
+                "udp" => flags.network.udp = is_true(val)?,
                 "cli" | "preview2" => {
                     is_true(val)?;
                 }
-                "http" => http_on = is_true(val)?,
+                "http" => flags.http.enabled = is_true(val)?,
                 // WASI 0.3 components are recognised and run without it;
                 // `-S p3=n` refuses them, as a wasmtime without it would.
                 "p3" => wasi_p3 = is_true(val)?,
@@ -487,19 +452,12 @@ impl SandboxArgs {
                 _ => bail!("unknown -S option `{key}`"),
             }
         }
-        // The host's network, as wasmtime means it, includes HTTP egress.
-        http.inherit |= network.inherit;
         for (key, val) in split_options(&self.wasm) {
             match (key, val) {
-                ("timeout", Some(v)) => limits.timeout = Some(parse_duration(v)?),
-                ("max-memory-size", Some(v)) => {
-                    limits.max_memory_size = Some(
-                        v.parse()
-                            .with_context(|| format!("`{v}` is not a byte count"))?,
-                    )
-                }
+                ("timeout", Some(v)) => flags.limits.timeout = Some(v.parse()?),
+                ("max-memory-size", Some(v)) => flags.limits.memory = Some(v.parse()?),
                 ("fuel", Some(v)) => {
-                    limits.fuel = Some(
+                    flags.limits.fuel = Some(
                         v.parse()
                             .with_context(|| format!("`{v}` is not a number"))?,
                     )
@@ -515,27 +473,26 @@ impl SandboxArgs {
                 (k, _) => bail!("-W {k} is not supported by this Warden"),
             }
         }
-        let mut env = Vec::new();
-        if inherit_env {
-            env.extend(std::env::vars());
-        }
         for e in &self.env {
             match e.split_once('=') {
-                Some((k, v)) => env.push((k.to_owned(), v.to_owned())),
-                None => {
-                    if let Ok(v) = std::env::var(e) {
-                        env.push((e.clone(), v));
-                    }
+                Some((k, v)) => {
+                    flags.env.set.insert(k.to_owned(), v.to_owned());
                 }
+                None => flags.env.pass.push(e.clone()),
             }
         }
-        let mut dirs = Vec::new();
         for d in &self.dirs {
-            dirs.push(parse_dir(d, false)?);
+            flags.dirs.push(parse_dir(d, false)?);
         }
         for d in &self.mem_dirs {
-            dirs.push(parse_dir(d, true)?);
+            flags.dirs.push(parse_dir(d, true)?);
         }
+        let mut policy = match &self.policy {
+            Some(file) => Policy::load(file)?,
+            None => Policy::default(),
+        };
+        policy.add(flags);
+        policy.check()?;
         // argv[0] is the program's file name without its directories, as
         // the Wasmtime CLI gives it: the host path is not the guest's business.
         let argv0 = self.argv0.clone().unwrap_or_else(|| {
@@ -549,12 +506,7 @@ impl SandboxArgs {
         Ok(Settings {
             guest_args,
             invoke_args: rest.to_vec(),
-            env,
-            dirs,
-            tcplisten,
-            limits,
-            network,
-            http: http_on.then_some(http),
+            policy,
             wasi_p3,
             initial_cwd,
             config: config_on.then_some(config_vars),
@@ -583,20 +535,23 @@ mod tests {
     fn dir_forms() {
         let d = parse_dir("a::/b::ro", false).unwrap();
         assert_eq!(
-            (d.host.unwrap(), d.guest.as_str(), d.read_only),
-            (PathBuf::from("a"), "/b", true)
+            (d.host.unwrap(), d.guest.as_str(), d.mode),
+            (PathBuf::from("a"), "/b", DirMode::Ro)
         );
         let d = parse_dir("/x", false).unwrap();
-        assert_eq!((d.guest.as_str(), d.read_only), ("/x", false));
+        assert_eq!((d.guest.as_str(), d.mode), ("/x", DirMode::Rw));
         let d = parse_dir("/tmp", true).unwrap();
         assert!(d.host.is_none());
         let d = parse_dir("/m::size=64M", true).unwrap();
-        assert_eq!((d.guest.as_str(), d.quota), ("/m", Some(64 << 20)));
+        assert_eq!(
+            (d.guest.as_str(), d.size),
+            ("/m", Some(ByteCount(64 << 20)))
+        );
         let d = parse_dir("/m::size=1K::inodes=10", true).unwrap();
-        assert_eq!((d.quota, d.name_quota), (Some(1024), Some(10)));
+        assert_eq!((d.size, d.inodes), (Some(ByteCount(1024)), Some(10)));
         assert!(parse_dir("/h::/g::inodes=10", false).is_err());
         let d = parse_dir("seed::/m::ro::size=1K", true).unwrap();
-        assert_eq!((d.read_only, d.quota), (true, Some(1024)));
+        assert_eq!((d.mode, d.size), (DirMode::MemoryRo, Some(ByteCount(1024))));
         assert!(parse_dir("a::/b::size=1M", false).is_err());
         assert!(parse_bytes("12X").is_err());
         assert!(parse_dir("a::b::c::d", false).is_err());

@@ -42,44 +42,18 @@ fn main() {
         .status()
         .expect("gcc");
     assert!(cc.success());
-    let native_tar = dir.join("native.tar");
-    let native_image = common::image_with(
-        "native-hello",
-        &std::fs::read(&native).unwrap(),
-        0o755,
-        &[],
-        &native_tar,
-    );
-    c.import(&native_tar);
-    let wasm_tar = dir.join("wasm.tar");
-    let wasm_image = common::image(
-        "wasm-hello",
-        &common::probe("wasm32-wasip1"),
-        &[],
-        &wasm_tar,
-    );
-    c.import(&wasm_tar);
-    let component_tar = dir.join("component.tar");
-    let component_image = common::image(
+    let native_image = c.image("native-hello", &std::fs::read(&native).unwrap(), 0o755, &[]);
+    let wasm_image = c.image("wasm-hello", &common::probe("wasm32-wasip1"), 0o644, &[]);
+    let component_image = c.image(
         "component-hello",
         &common::probe("wasm32-wasip2"),
+        0o644,
         &[],
-        &component_tar,
     );
-    c.import(&component_tar);
 
     let start = |runtime: &str, image: &str, id: &str| -> Duration {
         let t = Instant::now();
-        let out = c.ctr(&[
-            "run",
-            "--rm",
-            "--snapshotter",
-            "native",
-            "--runtime",
-            runtime,
-            image,
-            id,
-        ]);
+        let out = c.run_on(runtime, &[], image, id, &[]);
         let took = t.elapsed();
         common::assert_ok(&out, id);
         assert_eq!(common::stdout(&out), "hello from a container\n");
@@ -95,22 +69,7 @@ fn main() {
     // container's process) while a container sleeps.
     let rss = |runtime: &str, image: &str, id: &str| -> Vec<(String, u64, u64)> {
         let mut run = c
-            .ctr_command(&[
-                "run",
-                "--rm",
-                "--snapshotter",
-                "native",
-                "--runtime",
-                runtime,
-                image,
-                id,
-                if runtime.contains("warden") {
-                    "/app.wasm"
-                } else {
-                    "/app"
-                },
-                "sleep",
-            ])
+            .run_command(runtime, &[], image, id, &["sleep"])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

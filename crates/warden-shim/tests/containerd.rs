@@ -117,18 +117,7 @@ fn check_workload(c: &Containerd, image: &str, tag: &str) {
     // `ctr task kill` (SIGTERM) ends a sleeping guest: 143.
     let kill_id = id("kill");
     let mut run = c
-        .ctr_command(&[
-            "run",
-            "--rm",
-            "--snapshotter",
-            "native",
-            "--runtime",
-            "io.containerd.warden.v1",
-            image,
-            &kill_id,
-            "/app.wasm",
-            "sleep",
-        ])
+        .run_command(common::WARDEN, &[], image, &kill_id, &["sleep"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -150,9 +139,7 @@ fn ctr_runs_wasi_0_1_and_0_2_workloads_on_warden() {
     let c = Containerd::start();
     let env = ["FROM_IMAGE=yes"];
     for (tag, target) in [("p1", "wasm32-wasip1"), ("p2", "wasm32-wasip2")] {
-        let tar = c.dir.path().join(format!("{tag}.tar"));
-        let image = common::image(&format!("probe-{tag}"), &common::probe(target), &env, &tar);
-        c.import(&tar);
+        let image = c.image(&format!("probe-{tag}"), &common::probe(target), 0o644, &env);
         check_workload(&c, &image, tag);
     }
 }
@@ -174,9 +161,7 @@ fn get(port: u16, path: &str) -> std::io::Result<String> {
 fn ctr_runs_a_wasi_0_3_command_on_warden() {
     let c = Containerd::start();
     let hello = common::guest("p3-hello", "wasm32-wasip2");
-    let tar = c.dir.path().join("p3.tar");
-    let image = common::image("p3-hello", &hello, &[], &tar);
-    c.import(&tar);
+    let image = c.image("p3-hello", &hello, 0o644, &[]);
     let env = ["--env", "P3_GREETING=from the spec"];
     let out = c.run(&env, &image, "p3-hello", &["5", "a b"]);
     assert_eq!(out.status.code(), Some(5), "{out:?}");
@@ -198,16 +183,12 @@ fn ctr_runs_webassembly_text_and_refuses_what_is_not_webassembly() {
         (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
         (memory (export "memory") 1)
         (func (export "_start") (call $exit (i32.const 3))))"#;
-    let tar = c.dir.path().join("text.tar");
-    let image = common::image("text", wat, &[], &tar);
-    c.import(&tar);
+    let image = c.image("text", wat, 0o644, &[]);
     let out = c.run(&[], &image, "text", &[]);
     assert_eq!(out.status.code(), Some(3), "{out:?}");
 
     // Neither binary nor text: the container is not created.
-    let tar = c.dir.path().join("junk.tar");
-    let image = common::image("junk", b"this is no WebAssembly", &[], &tar);
-    c.import(&tar);
+    let image = c.image("junk", b"this is no WebAssembly", 0o644, &[]);
     let out = c.run(&[], &image, "junk", &[]);
     assert!(!out.status.success(), "junk ran: {out:?}");
     let err = String::from_utf8_lossy(&out.stderr);
@@ -227,9 +208,7 @@ fn ctr_serves_wasi_http_proxy_components_0_2_and_0_3() {
 
 fn check_proxy(c: &Containerd, name: &str, hello: &str) {
     let proxy = common::guest(name, "wasm32-wasip2");
-    let tar = c.dir.path().join(format!("{name}.tar"));
-    let image = common::image(name, &proxy, &[], &tar);
-    c.import(&tar);
+    let image = c.image(name, &proxy, 0o644, &[]);
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .unwrap()

@@ -20,11 +20,13 @@
 pub mod cache;
 mod heap;
 mod invoke;
+pub mod policy;
 mod progress;
 mod sandbox;
 pub mod serve;
 mod worker_pool;
 
+pub use policy::Policy;
 pub use sandbox::{Exit, Limits, Outcome, Sandbox, SandboxBuilder};
 pub use serve::ServeOptions;
 pub use warden_http as http;

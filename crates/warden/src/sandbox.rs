@@ -295,6 +295,48 @@ impl SandboxBuilder {
         self
     }
 
+    /// Applies a [`Policy`](crate::policy::Policy): its environment,
+    /// directories (in order), listening sockets, network and HTTP grants
+    /// and limits, as the flags it stands for would.
+    pub fn policy(mut self, policy: &crate::policy::Policy) -> anyhow::Result<Self> {
+        use crate::policy::DirMode;
+        policy.check()?;
+        for (name, value) in policy.environment() {
+            self = self.env(&name, &value);
+        }
+        for d in &policy.dirs {
+            self = match (d.mode, &d.host) {
+                (DirMode::Rw, Some(host)) => self.preopen_dir(host, &d.guest)?,
+                (DirMode::Ro, Some(host)) => self.preopen_dir_readonly(host, &d.guest)?,
+                (mode, host) => {
+                    let fs = match host {
+                        Some(h) => MemoryFs::copy_of_host_dir(h).with_context(|| {
+                            format!("cannot copy `{}` into memory", h.display())
+                        })?,
+                        None => MemoryFs::new(),
+                    };
+                    if let Some(q) = d.size {
+                        fs.set_quota(q.0);
+                    }
+                    if let Some(n) = d.inodes {
+                        fs.set_name_quota(n);
+                    }
+                    self.preopen_memory(&fs, &d.guest, mode.read_only())
+                }
+            };
+        }
+        for addr in &policy.network.listen {
+            let l =
+                TcpListener::bind(addr).with_context(|| format!("cannot listen on `{addr}`"))?;
+            self = self.tcp_listener(l);
+        }
+        self = self.network(policy.network_policy()?);
+        if let Some(http) = policy.http_policy()? {
+            self = self.http(http, &policy.http.ca_certs)?;
+        }
+        Ok(self.limits(policy.limits()))
+    }
+
     /// Prepares the engine for `Sandbox::serve`: many short instances, each
     /// with its own wall-time limit.
     /// Whether WASI 0.3 components (component-model async) may run; on by

@@ -5,8 +5,9 @@
 //!   shim under test first on its `PATH`), stopped by its process id when
 //!   dropped, with every shim it started, whatever happened;
 //! - [`Containerd::ctr`]: a `ctr` command against it, bounded in time;
-//! - [`image`]: an OCI image tarball whose one tar layer holds `/app.wasm`
-//!   (containerd 1.6 predates `application/wasm` layers);
+//! - [`Containerd::image`]: an OCI image tarball made and imported, whose
+//!   one tar layer holds `/app.wasm` (containerd 1.6 predates
+//!   `application/wasm` layers);
 //! - [`probe`]: the `container-probe` guest, built for wasm32-wasip1 or
 //!   wasm32-wasip2 on first use.
 #![allow(dead_code)]
@@ -17,6 +18,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+/// The runtime under test.
+pub const WARDEN: &str = "io.containerd.warden.v1";
 
 /// How long one `ctr` command may take.
 pub const CTR_TIMEOUT: Duration = Duration::from_secs(90);
@@ -179,14 +183,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.b
 
     /// `ctr --address SOCKET --namespace NAMESPACE ARGS`, to completion.
     pub fn ctr(&self, args: &[&str]) -> Output {
-        let child = self
-            .ctr_command(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("ctr runs");
-        wait_bounded(child, CTR_TIMEOUT)
+        finish(self.ctr_command(args))
     }
 
     pub fn ctr_command(&self, args: &[&str]) -> Command {
@@ -210,26 +207,62 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.b
         assert_ok(&out, "ctr images import");
     }
 
-    /// `ctr run --rm` of `image` as container `id` on Warden's runtime,
-    /// with `opts` before the image and `args` after the id (ctr 1.6 then
-    /// replaces the whole command line, so `/app.wasm` is put first).
-    pub fn run(&self, opts: &[&str], image: &str, id: &str, args: &[&str]) -> Output {
+    /// Makes the image `NAME` (see [`image_with`]) and imports it: its
+    /// reference.
+    pub fn image(&self, name: &str, program: &[u8], mode: u32, env: &[&str]) -> String {
+        let tar = self.dir.path().join(format!("{name}.tar"));
+        let reference = image_with(name, program, mode, env, &tar);
+        self.import(&tar);
+        reference
+    }
+
+    /// `ctr run --rm --snapshotter native --runtime RUNTIME OPTS IMAGE ID`,
+    /// then `args` behind the image's program (`/app.wasm` on Warden,
+    /// `/app` otherwise): ctr 1.6 replaces the whole command line.
+    pub fn run_command(
+        &self,
+        runtime: &str,
+        opts: &[&str],
+        image: &str,
+        id: &str,
+        args: &[&str],
+    ) -> Command {
         let mut all = vec![
             "run",
             "--rm",
             "--snapshotter",
             "native",
             "--runtime",
-            "io.containerd.warden.v1",
+            runtime,
         ];
         all.extend_from_slice(opts);
-        all.push(image);
-        all.push(id);
+        all.extend([image, id]);
         if !args.is_empty() {
-            all.push("/app.wasm");
+            all.push(if runtime == WARDEN {
+                "/app.wasm"
+            } else {
+                "/app"
+            });
             all.extend_from_slice(args);
         }
-        self.ctr(&all)
+        self.ctr_command(&all)
+    }
+
+    /// [`Containerd::run_command`] on Warden's runtime, to completion.
+    pub fn run(&self, opts: &[&str], image: &str, id: &str, args: &[&str]) -> Output {
+        self.run_on(WARDEN, opts, image, id, args)
+    }
+
+    /// [`Containerd::run_command`] to completion.
+    pub fn run_on(
+        &self,
+        runtime: &str,
+        opts: &[&str],
+        image: &str,
+        id: &str,
+        args: &[&str],
+    ) -> Output {
+        finish(self.run_command(runtime, opts, image, id, args))
     }
 }
 
@@ -285,6 +318,17 @@ fn processes_mentioning(marker: &str) -> Vec<u32> {
 
 fn kill(pid: u32) {
     let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+}
+
+/// Runs `command` to completion (killed after [`CTR_TIMEOUT`]).
+fn finish(mut command: Command) -> Output {
+    let child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("ctr runs");
+    wait_bounded(child, CTR_TIMEOUT)
 }
 
 /// Waits for `child`, killing it after `timeout`; its output so far.
@@ -356,15 +400,10 @@ fn goarch() -> &'static str {
 }
 
 /// Writes to `out` an OCI image layout tarball named
-/// `docker.io/library/NAME:latest`: one tar layer with `wasm` as
-/// `/app.wasm` (not executable: it is no Linux program), entrypoint
-/// `/app.wasm`, and `env` in its config.
-pub fn image(name: &str, wasm: &[u8], env: &[&str], out: &Path) -> String {
-    image_with(name, wasm, 0o644, env, out)
-}
-
-/// [`image`] with a file of mode `mode`: 0o755 makes it `/app`, a native
-/// program (for runc, in the benchmark), else `/app.wasm`.
+/// `docker.io/library/NAME:latest`: one tar layer holding `program` as
+/// `/app.wasm`, or as `/app` when `mode` makes it executable (a native
+/// program, for runc in the benchmark; runwasi would run an executable
+/// file as a Linux container), the entrypoint, and `env` in its config.
 pub fn image_with(name: &str, program: &[u8], mode: u32, env: &[&str], out: &Path) -> String {
     let reference = format!("docker.io/library/{name}:latest");
     let path = if mode & 0o111 != 0 { "app" } else { "app.wasm" };
