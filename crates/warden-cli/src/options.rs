@@ -134,6 +134,7 @@ Examples:
   warden run --mem-dir ./seed::/tmp app.wasm    an in-memory copy of ./seed as /tmp; writes stay in memory
   warden run --env LANG=C --env HOME app.wasm   set LANG, and pass HOME through from the host
   warden run -S inherit-env app.wasm            pass the whole host environment
+  warden run --policy app.toml app.wasm         grant what the policy file says (docs/policy.md)
   warden run --invoke add math.wasm 1 2         call the export `add` with arguments 1 and 2
   warden run --tcplisten 127.0.0.1:8080 srv.wasm  hand the guest a listening socket (fd after the dirs)
   warden run -W timeout=5s -W max-memory-size=67108864 --fuel 1000000000 app.wasm

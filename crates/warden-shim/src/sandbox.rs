@@ -5,7 +5,8 @@
 //! cgroup limits apply. What the guest may touch of it is decided here, deny
 //! by default: the spec's arguments and environment, its mounts
 //! ([`crate::mounts`]), the network of the pod's namespace, and nothing
-//! else. Warden's own caps follow the container's (`crate::cgroup`).
+//! else. Warden's own caps follow the container's (`crate::cgroup`). It is
+//! written as a [`Policy`], the type of `warden run --policy`.
 
 use anyhow::Context as _;
 use containerd_shim_wasm::sandbox::context::RuntimeContext;
@@ -13,7 +14,8 @@ use containerd_shim_wasm::sandbox::Sandbox;
 use std::net::SocketAddr;
 use std::path::Path;
 use tokio::signal::unix::{signal, SignalKind};
-use warden::{Exit, Limits, SandboxBuilder, ServeOptions};
+use warden::policy::{ByteCount, DirGrant, DirMode};
+use warden::{Exit, Policy, SandboxBuilder, ServeOptions};
 
 use crate::{cgroup, host_dirs, mounts};
 
@@ -152,44 +154,46 @@ impl Workload {
     }
 
     fn grants_with_mounts(&self, mountinfo: &str) -> anyhow::Result<SandboxBuilder> {
-        let mut b = warden::Sandbox::builder().args(&self.args);
+        let b = warden::Sandbox::builder()
+            .args(&self.args)
+            .compile_cache(host_dirs::cache());
+        b.policy(&self.policy(mountinfo))
+    }
+
+    /// The spec's grants as a Warden policy (the type of `warden run
+    /// --policy`), the mounts as `mountinfo` lists them.
+    pub fn policy(&self, mountinfo: &str) -> Policy {
+        let mut p = Policy::default();
         for kv in &self.envs {
             if let Some((name, value)) = kv.split_once('=') {
-                b = b.env(name, value);
+                p.env.set.insert(name.to_owned(), value.to_owned());
             }
         }
         for m in mounts::granted(mountinfo) {
             if !Path::new(&m.path).is_dir() {
                 continue;
             }
-            b = if m.read_only {
-                b.preopen_dir_readonly(&m.path, &m.path)?
-            } else {
-                b.preopen_dir(&m.path, &m.path)?
-            };
+            p.dirs.push(DirGrant {
+                host: Some(m.path.clone().into()),
+                guest: m.path,
+                mode: if m.read_only {
+                    DirMode::Ro
+                } else {
+                    DirMode::Rw
+                },
+                size: None,
+                inodes: None,
+            });
         }
         // The pod's network namespace is the boundary: within it, the guest
         // reaches what a container process would.
-        b = b.network(warden::kernel::net::NetworkPolicy {
-            inherit: true,
-            ip_name_lookup: true,
-            ..Default::default()
-        });
-        if memchr_http(&self.bytes) {
-            let everyone = warden::http::HttpPolicy {
-                inherit: true,
-                grants: Vec::new(),
-            };
-            b = b.http(everyone, &[])?;
-        }
-        b = b.compile_cache(host_dirs::cache());
-        if let Some(limit) = cgroup::memory_limit() {
-            b = b.limits(Limits {
-                max_memory_size: Some(limit),
-                ..Limits::default()
-            });
-        }
-        Ok(b)
+        p.network.inherit = true;
+        p.network.lookup = true;
+        // wasi:http only for programs that use it: its client's TLS roots
+        // cost start-up time.
+        p.http.enabled = uses_http(&self.bytes);
+        p.limits.memory = cgroup::memory_limit().map(|n| ByteCount(n as u64));
+        p
     }
 
     /// A sandbox with the engine settings `bytes` will run under, for
@@ -240,9 +244,8 @@ fn is_http_proxy(bytes: &[u8]) -> bool {
         && !has(b"wasi:cli/run@")
 }
 
-/// Whether the program uses wasi:http at all (links it only then: its
-/// client's TLS roots cost start-up time).
-fn memchr_http(bytes: &[u8]) -> bool {
+/// Whether the program uses wasi:http at all.
+fn uses_http(bytes: &[u8]) -> bool {
     memchr::memmem::find(bytes, b"wasi:http/").is_some()
 }
 
@@ -281,6 +284,32 @@ mod tests {
             addr(&["WARDEN_HTTP_PROXY_SOCKET_ADDR_X=1.2.3.4:5"]).unwrap(),
             "0.0.0.0:8080"
         );
+    }
+
+    #[test]
+    fn the_spec_as_a_policy() {
+        let w = workload(&["A=1", "PATH=/bin", "EMPTY="]);
+        let table = "1 0 8:1 /snap / rw - ext4 /dev/sda rw\n\
+                     2 1 8:1 /host/tmp /tmp ro - ext4 /dev/sda rw\n\
+                     3 1 8:1 /host/etc/hosts /etc/hosts rw - ext4 /dev/sda rw\n\
+                     4 1 0:5 / /proc rw - proc proc rw\n";
+        let p = w.policy(table);
+        let env: Vec<(&str, &str)> = p
+            .env
+            .set
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(env, [("A", "1"), ("PATH", "/bin"), ("EMPTY", "")]);
+        assert!(!p.env.inherit && p.env.pass.is_empty());
+        // /etc/hosts is a file here: only /tmp is a directory grant.
+        assert_eq!(p.dirs.len(), 1);
+        assert_eq!(
+            (p.dirs[0].guest.as_str(), p.dirs[0].mode),
+            ("/tmp", DirMode::Ro)
+        );
+        assert!(p.network.inherit && !p.http.enabled);
+        assert!(p.check().is_ok());
     }
 
     #[test]
