@@ -5,6 +5,7 @@
 //! `--env`, `--invoke`, `--tcplisten`, `--fuel`, `-S` and `-W` options.
 
 mod options;
+mod trace;
 
 use anyhow::Context as _;
 use clap::Parser;
@@ -32,17 +33,10 @@ fn main() {
         }
     }
     let cli = Cli::parse_from(argv);
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            // By default: the access log of `warden serve` and warnings of
-            // denied HTTP egress; WARDEN_LOG replaces this.
-            tracing_subscriber::EnvFilter::try_from_env("WARDEN_LOG").unwrap_or_else(|_| {
-                tracing_subscriber::EnvFilter::new("warden::serve=info,warden::http=warn")
-            }),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    if let Err(e) = init_logging(&cli) {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
     let status = match cli.command {
         Command::Run(args) => run(*args),
         Command::Serve(args) => serve(*args),
@@ -65,6 +59,57 @@ fn main() {
             std::process::exit(1);
         }
     }
+}
+
+/// Logging (`WARDEN_LOG`, by default the access log of `warden serve` and
+/// warnings of denied HTTP egress) and the call trace: on stderr when
+/// `WARDEN_LOG` asks for `wasi=trace` (or `trace`), into a file with
+/// `--trace FILE`.
+fn init_logging(cli: &Cli) -> anyhow::Result<()> {
+    use tracing_subscriber::prelude::*;
+    let spec = std::env::var("WARDEN_LOG").unwrap_or_default();
+    let calls_on_stderr = spec
+        .split(',')
+        .any(|d| matches!(d.trim(), "wasi=trace" | "trace"));
+    let trace_file = match &cli.command {
+        Command::Run(a) => a.sandbox.trace.as_ref(),
+        Command::Serve(a) => a.sandbox.trace.as_ref(),
+        _ => None,
+    };
+    let json = match trace_file {
+        Some(path) => Some(std::sync::Mutex::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot write the trace `{}`", path.display()))?,
+        )),
+        None => None,
+    };
+    let mut filter =
+        tracing_subscriber::EnvFilter::try_from_env("WARDEN_LOG").unwrap_or_else(|_| {
+            tracing_subscriber::EnvFilter::new("warden::serve=info,warden::http=warn")
+        });
+    // WASI calls are the call trace's to print, in one format for all versions.
+    for quiet in [
+        "wasi",
+        "warden_p2::bindings",
+        "warden_p3::bindings",
+        "warden_http::bindings",
+        "warden_http::p3::bindings",
+    ] {
+        filter = filter.add_directive(format!("{quiet}=off").parse()?);
+    }
+    let log = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_filter(filter);
+    let calls = (calls_on_stderr || json.is_some()).then(|| {
+        trace::CallTrace {
+            stderr: calls_on_stderr,
+            json,
+        }
+        .with_filter(tracing_subscriber::filter::filter_fn(trace::is_call))
+    });
+    tracing_subscriber::registry().with(log).with(calls).init();
+    Ok(())
 }
 
 fn compile(args: CompileArgs) -> anyhow::Result<i32> {

@@ -144,7 +144,7 @@ Examples:
 
 Exit status: the guest's proc_exit status; 128+N when the guest raised signal N on
 itself; 134 when it trapped; 1 when warden could not run it (the reason is printed).
-Set WARDEN_LOG=wasi=trace to see every WASI call.";
+Set WARDEN_LOG=wasi=trace to see every WASI call on stderr, or --trace FILE for JSON lines.";
 
 #[derive(Args)]
 pub struct RunArgs {
@@ -163,6 +163,10 @@ pub struct RunArgs {
 /// The grants and limits shared by `run` and `serve`.
 #[derive(Args)]
 pub struct SandboxArgs {
+    /// Write every WASI call (of every version) to FILE, one JSON object per line.
+    #[arg(long = "trace", value_name = "FILE")]
+    pub trace: Option<PathBuf>,
+
     /// Grant and limit what this policy file says (TOML; see docs/policy.md); the flags below add to it.
     #[arg(long = "policy", value_name = "FILE.toml")]
     pub policy: Option<PathBuf>,

@@ -18,7 +18,7 @@ pub mod bindings {
     wasmtime::component::bindgen!({
         path: "../../wit/p2",
         world: "wasi:http/proxy",
-        imports: { default: trappable },
+        imports: { default: trappable | tracing },
         with: {
             "wasi:io": warden_p2::bindings::wasi::io,
             "wasi:clocks": warden_p2::bindings::wasi::clocks,

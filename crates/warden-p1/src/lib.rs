@@ -118,14 +118,25 @@ macro_rules! wasi_functions {
                 $abi.module(),
                 stringify!($name),
                 move |mut caller: Caller<'_, T>, $( $arg: $ty ),*| -> wasmtime::Result<i32> {
+                    // The clock is read only when someone traces.
+                    let started = tracing::enabled!(target: "wasi", tracing::Level::TRACE)
+                        .then(std::time::Instant::now);
                     host_call(
                         &mut caller,
                         $abi,
                         |cx| $imp(cx, $( $arg ),*),
                         |errno| {
-                            if tracing::enabled!(target: "wasi", tracing::Level::TRACE) {
+                            if let Some(started) = started {
                                 let args: Vec<String> = vec![$( format!("{}={:?}", stringify!($arg), $arg) ),*];
-                                tracing::trace!(target: "wasi", "{}::{}({}) -> {}", $abi.module(), stringify!($name), args.join(", "), errno.name());
+                                tracing::trace!(
+                                    target: "wasi",
+                                    interface = $abi.module(),
+                                    function = stringify!($name),
+                                    args = %args.join(", "),
+                                    result = errno.name(),
+                                    duration_ns = started.elapsed().as_nanos() as u64,
+                                    "{}::{}({}) -> {}", $abi.module(), stringify!($name), args.join(", "), errno.name()
+                                );
                             }
                         },
                     )
@@ -191,7 +202,15 @@ pub fn add_to_linker<T: WasiP1View>(linker: &mut Linker<T>) -> wasmtime::Result<
             abi.module(),
             "proc_exit",
             move |_caller: Caller<'_, T>, rval: u32| -> wasmtime::Result<()> {
-                tracing::trace!(target: "wasi", "{}::proc_exit(rval={})", abi.module(), rval);
+                tracing::trace!(
+                    target: "wasi",
+                    interface = abi.module(),
+                    function = "proc_exit",
+                    args = %format_args!("rval={rval}"),
+                    result = "exit",
+                    duration_ns = 0u64,
+                    "{}::proc_exit(rval={})", abi.module(), rval
+                );
                 Err(proc::proc_exit(rval))
             },
         )?;

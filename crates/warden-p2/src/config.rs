@@ -5,7 +5,7 @@ pub mod bindings {
     wasmtime::component::bindgen!({
         path: "../../wit/config",
         world: "wasi:config/imports",
-        imports: { default: trappable },
+        imports: { default: trappable | tracing },
     });
 }
 

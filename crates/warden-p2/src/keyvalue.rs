@@ -6,7 +6,7 @@ pub mod bindings {
     wasmtime::component::bindgen!({
         path: "../../wit/keyvalue",
         world: "wasi:keyvalue/imports",
-        imports: { default: trappable },
+        imports: { default: trappable | tracing },
         with: {
             "wasi:keyvalue/store.bucket": warden_kernel::keyvalue::Bucket,
         },

@@ -7,7 +7,7 @@ pub mod bindings {
     wasmtime::component::bindgen!({
         path: "../../wit/p2",
         world: "wasi:cli/command",
-        imports: { default: trappable },
+        imports: { default: trappable | tracing },
         with: {
             "wasi:io/streams.input-stream": crate::io::InputStream,
             "wasi:io/streams.output-stream": crate::io::OutputStream,
