@@ -7,6 +7,7 @@
 
 mod common;
 
+use common::serve::Server;
 use common::{guest, guest_p2, tempdir, Warden};
 use std::path::Path;
 
@@ -214,4 +215,39 @@ fn the_example_policies_are_valid() {
         n += 1;
     }
     assert_eq!(n, 3, "examples/policies holds the three examples");
+}
+
+#[test]
+fn warden_serve_takes_a_policy_too() {
+    let dir = tempdir();
+    let site = dir.path().join("site");
+    std::fs::create_dir(&site).unwrap();
+    std::fs::write(
+        site.join("index.txt"),
+        "served from the policy's directory\n",
+    )
+    .unwrap();
+    let policy = dir.path().join("serve.toml");
+    std::fs::write(
+        &policy,
+        format!(
+            "[[dir]]\nhost = \"{}\"\nguest = \"/site\"\nmode = \"ro\"\n\n[env]\nset = {{ SERVICE = \"orders\" }}\n",
+            site.display()
+        ),
+    )
+    .unwrap();
+    let policy_arg = policy.display().to_string();
+    let server = Server::start(&["--policy", &policy_arg]);
+    let env = server.get("/env");
+    assert_eq!(env.status, 200);
+    assert_eq!(String::from_utf8_lossy(&env.body), "SERVICE=orders\n");
+    let file = server.get("/file/site/index.txt");
+    assert_eq!(file.status, 200);
+    assert_eq!(
+        String::from_utf8_lossy(&file.body),
+        "served from the policy's directory\n"
+    );
+    // Nothing else: a path outside the grant is not found.
+    assert_eq!(server.get("/file/etc/passwd").status, 404);
+    server.signal("TERM");
 }
