@@ -147,6 +147,10 @@ fn sandbox(
     if let Some(cwd) = &settings.initial_cwd {
         builder = builder.initial_cwd(cwd);
     }
+    let p = &settings.policy;
+    if p.determinism.enabled && p.dirs.iter().any(|d| d.host.is_some() && !d.mode.memory()) {
+        eprintln!("warden: warning: --deterministic with host directories: what others write there can make runs differ (--mem-dir HOST::GUEST takes a copy)");
+    }
     Ok(builder
         .policy(&settings.policy)?
         .http_body_buffering(settings.body_buffering.clone()))

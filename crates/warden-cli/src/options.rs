@@ -135,6 +135,7 @@ Examples:
   warden run --env LANG=C --env HOME app.wasm   set LANG, and pass HOME through from the host
   warden run -S inherit-env app.wasm            pass the whole host environment
   warden run --policy app.toml app.wasm         grant what the policy file says (docs/policy.md)
+  warden run --deterministic=7 sim.wasm         the same output every run: virtual clocks, seeded random
   warden run --invoke add math.wasm 1 2         call the export `add` with arguments 1 and 2
   warden run --tcplisten 127.0.0.1:8080 srv.wasm  hand the guest a listening socket (fd after the dirs)
   warden run -W timeout=5s -W max-memory-size=67108864 --fuel 1000000000 app.wasm
@@ -163,6 +164,10 @@ pub struct RunArgs {
 /// The grants and limits shared by `run` and `serve`.
 #[derive(Args)]
 pub struct SandboxArgs {
+    /// Repeatable runs: virtual clocks, random bytes from SEED (default 0), directory listings in name order; no network.
+    #[arg(long = "deterministic", value_name = "SEED", num_args = 0..=1, default_missing_value = "0", require_equals = true)]
+    pub deterministic: Option<u64>,
+
     /// Write every WASI call (of every version) to FILE, one JSON object per line.
     #[arg(long = "trace", value_name = "FILE")]
     pub trace: Option<PathBuf>,
@@ -388,6 +393,12 @@ impl SandboxArgs {
         flags.http.allow = self.allow_http.clone();
         flags.http.ca_certs = self.http_ca_cert.clone();
         flags.limits.fuel = self.fuel;
+        if let Some(seed) = self.deterministic {
+            flags.determinism = warden::policy::Determinism {
+                enabled: true,
+                seed,
+            };
+        }
         let mut wasi_p3 = true;
         let mut initial_cwd = None;
         let (mut config_on, mut config_vars) = (false, Vec::new());

@@ -54,3 +54,105 @@ pub fn timespec(ns: u64) -> rustix::event::Timespec {
 pub fn realtime_ns() -> u64 {
     Clock::Realtime.now()
 }
+
+/// Where a guest's clocks read from: the host's, or a virtual time that
+/// makes runs repeatable (`--deterministic`).
+///
+/// Virtual time starts at 2020-01-01T00:00:00Z (wall clock) and 0
+/// (monotonic and CPU clocks). Each read moves it on by [`STEP_NS`], so
+/// two reads are never equal and a busy loop measuring time still ends;
+/// a wait moves it to the wait's end at once, without waiting on the host
+/// ([`Clocks::advance_to`]). The same calls in the same order read the
+/// same times, run after run.
+#[derive(Clone, Debug, Default)]
+pub struct Clocks {
+    virtual_time: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+}
+
+/// How far one read moves virtual time.
+pub const STEP_NS: u64 = 1_000;
+
+/// The virtual wall clock's start: 2020-01-01T00:00:00Z.
+pub const VIRTUAL_EPOCH_NS: u64 = 1_577_836_800 * 1_000_000_000;
+
+impl Clocks {
+    /// Virtual time, from its start.
+    pub fn deterministic() -> Clocks {
+        Clocks {
+            virtual_time: Some(Default::default()),
+        }
+    }
+
+    /// Whether these are virtual clocks.
+    pub fn is_virtual(&self) -> bool {
+        self.virtual_time.is_some()
+    }
+
+    /// `clock` now, in nanoseconds (a read: virtual time moves on).
+    pub fn now(&self, clock: Clock) -> u64 {
+        use std::sync::atomic::Ordering::Relaxed;
+        match &self.virtual_time {
+            None => clock.now(),
+            Some(t) => {
+                let m = t.fetch_add(STEP_NS, Relaxed) + STEP_NS;
+                match clock {
+                    Clock::Realtime => VIRTUAL_EPOCH_NS.wrapping_add(m),
+                    _ => m,
+                }
+            }
+        }
+    }
+
+    /// The monotonic clock without moving it (for deadlines).
+    pub fn monotonic(&self) -> u64 {
+        match &self.virtual_time {
+            None => Clock::Monotonic.now(),
+            Some(t) => t.load(std::sync::atomic::Ordering::Relaxed),
+        }
+    }
+
+    /// `clock`'s resolution, in nanoseconds.
+    pub fn resolution(&self, clock: Clock) -> u64 {
+        match self.virtual_time {
+            None => clock.resolution(),
+            Some(_) => STEP_NS,
+        }
+    }
+
+    /// A wait until monotonic `deadline` ended: virtual time jumps there
+    /// (never back). Host clocks are not touched.
+    pub fn advance_to(&self, deadline: u64) {
+        if let Some(t) = &self.virtual_time {
+            t.fetch_max(deadline, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn virtual_time_is_repeatable_and_moves_on() {
+        let run = || {
+            let c = Clocks::deterministic();
+            let a = c.now(Clock::Monotonic);
+            let b = c.now(Clock::Realtime);
+            c.advance_to(a + 50_000_000);
+            let after = c.now(Clock::Monotonic);
+            (a, b, after, c.monotonic())
+        };
+        assert_eq!(run(), run());
+        let (a, b, after, peek) = run();
+        assert_eq!(a, STEP_NS);
+        assert_eq!(b, VIRTUAL_EPOCH_NS + 2 * STEP_NS);
+        assert_eq!(after, STEP_NS + 50_000_000 + STEP_NS);
+        assert_eq!(peek, after, "peeking does not move time");
+        // Never back.
+        let c = Clocks::deterministic();
+        c.advance_to(10_000_000);
+        c.advance_to(5);
+        assert_eq!(c.monotonic(), 10_000_000);
+        assert!(!Clocks::default().is_virtual());
+    }
+}

@@ -44,6 +44,8 @@ pub struct Kernel {
     pub network: net::NetworkPolicy,
     /// Random bytes per call, and the instance's insecure seed.
     pub random: random::Random,
+    /// The host's clocks, or virtual time (`--deterministic`).
+    pub clocks: clock::Clocks,
     /// Bytes the host holds for the guest outside its memory (HTTP
     /// `fields`), bounded per object and per instance.
     pub held: held::HeldBytes,
@@ -66,6 +68,24 @@ pub struct Kernel {
 impl Kernel {
     pub fn new() -> Kernel {
         Kernel::default()
+    }
+
+    /// A repeatable run (`--deterministic`): virtual clocks, seeded random,
+    /// and directory listings in name order, whatever order the host's
+    /// filesystem keeps.
+    pub fn deterministic(&mut self, seed: u64) {
+        self.clocks = clock::Clocks::deterministic();
+        let max = self.random.max_size;
+        self.random = random::Random::seeded(seed);
+        self.random.max_size = max;
+    }
+
+    /// Puts a directory listing in the order the guest sees: the host's,
+    /// or name order in a repeatable run.
+    pub fn order_listing(&self, entries: &mut [types::DirEntry]) {
+        if self.clocks.is_virtual() {
+            entries.sort_by(|a, b| a.name.cmp(&b.name));
+        }
     }
 
     /// The arguments as strings (for component interfaces, whose strings

@@ -20,6 +20,9 @@ pub struct Random {
     /// `insecure-seed`: drawn on first use, then the same for the life of
     /// the instance (the WIT text: "meant to be called only once").
     seed: std::sync::OnceLock<(u64, u64)>,
+    /// A seeded generator instead of the host's (`--deterministic`):
+    /// ChaCha20, so the same seed gives the same bytes on every platform.
+    seeded: Option<std::sync::Arc<std::sync::Mutex<rand_chacha::ChaCha20Rng>>>,
 }
 
 impl Default for Random {
@@ -27,6 +30,7 @@ impl Default for Random {
         Random {
             max_size: DEFAULT_MAX_RANDOM_SIZE,
             seed: std::sync::OnceLock::new(),
+            seeded: None,
         }
     }
 }
@@ -41,6 +45,30 @@ pub enum RandomError {
 }
 
 impl Random {
+    /// Every random byte from a generator seeded with `seed` instead of
+    /// the host's source: repeatable, and not secret.
+    pub fn seeded(seed: u64) -> Random {
+        use rand_chacha::rand_core::SeedableRng;
+        Random {
+            seeded: Some(std::sync::Arc::new(std::sync::Mutex::new(
+                rand_chacha::ChaCha20Rng::seed_from_u64(seed),
+            ))),
+            ..Random::default()
+        }
+    }
+
+    /// Fills `buf` from the host's secure source, or the seeded generator.
+    pub fn fill(&self, buf: &mut [u8]) -> Result<()> {
+        use rand_chacha::rand_core::RngCore;
+        match &self.seeded {
+            None => fill_secure(buf),
+            Some(g) => {
+                g.lock().unwrap_or_else(|e| e.into_inner()).fill_bytes(buf);
+                Ok(())
+            }
+        }
+    }
+
     /// `len` secure random bytes, within the limit.
     pub fn bytes(&self, len: u64) -> std::result::Result<Vec<u8>, RandomError> {
         if len > self.max_size {
@@ -50,14 +78,14 @@ impl Random {
             });
         }
         let mut v = vec![0u8; len as usize];
-        fill_secure(&mut v).map_err(RandomError::Host)?;
+        self.fill(&mut v).map_err(RandomError::Host)?;
         Ok(v)
     }
 
     /// A random `u64`.
     pub fn u64(&self) -> Result<u64> {
         let mut b = [0u8; 8];
-        fill_secure(&mut b)?;
+        self.fill(&mut b)?;
         Ok(u64::from_le_bytes(b))
     }
 

@@ -257,15 +257,20 @@ pub fn fd_readdir(
     cookie: u64,
     bufused_ptr: u32,
 ) -> HostResult {
-    let d = cx.kernel.fds.get_mut(fd)?;
-    let dir = d.dir(Rights::FD_READDIR)?.clone();
+    let dir = cx.kernel.fds.get_mut(fd)?.dir(Rights::FD_READDIR)?.clone();
     cx.mem.slice(bufused_ptr, 4)?;
     let out = cx.mem.slice_mut(buf, buf_len)?;
-    let listing = match (&d.listing, cookie) {
-        (Some(l), c) if c != 0 => l.clone(),
-        _ => {
-            let l = Arc::new(dir.read_dir()?);
-            d.listing = Some(l.clone());
+    let cached = match &cx.kernel.fds.get_mut(fd)?.listing {
+        Some(l) if cookie != 0 => Some(l.clone()),
+        _ => None,
+    };
+    let listing = match cached {
+        Some(l) => l,
+        None => {
+            let mut entries = dir.read_dir()?;
+            cx.kernel.order_listing(&mut entries);
+            let l = Arc::new(entries);
+            cx.kernel.fds.get_mut(fd)?.listing = Some(l.clone());
             l
         }
     };

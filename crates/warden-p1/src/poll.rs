@@ -61,7 +61,8 @@ pub fn poll_oneoff(
         .collect::<Result<Vec<_>, _>>()?;
 
     let limit = cx.kernel.deadline;
-    let now = Clock::Monotonic.now();
+    let clocks = cx.kernel.clocks.clone();
+    let now = clocks.monotonic();
     let mut ready: Vec<Event> = Vec::new();
     let mut waiting = Vec::with_capacity(subs.len());
     let mut host_fds: Vec<(BorrowedFd<'_>, PollFlags)> = Vec::new();
@@ -87,7 +88,7 @@ pub fn poll_oneoff(
                 }
                 Ok(clock) => {
                     let wait = if absolute {
-                        timeout.saturating_sub(clock.now())
+                        timeout.saturating_sub(clocks.now(clock))
                     } else {
                         timeout
                     };
@@ -153,12 +154,22 @@ pub fn poll_oneoff(
                 }
             })
             .min();
-        // Something is ready already: only look, do not wait.
-        let deadline = if ready.is_empty() { nearest } else { Some(0) };
+        // Something is ready already: only look, do not wait. In virtual
+        // time a clock never waits on the host either.
+        let deadline = if !ready.is_empty() || (clocks.is_virtual() && nearest.is_some()) {
+            Some(0)
+        } else {
+            nearest
+        };
         // The guest's time limit ends the wait too (a trap), wherever the
         // clocks it waits for are.
         let seen = wait_within(&interests, deadline, limit)?;
-        let now = Clock::Monotonic.now();
+        if clocks.is_virtual() && ready.is_empty() && !seen.iter().any(|r| r.ready) {
+            if let Some(nearest) = nearest {
+                clocks.advance_to(nearest);
+            }
+        }
+        let now = clocks.monotonic();
         for (sub, w) in subs.iter().zip(&mut waiting) {
             match *w {
                 Waiting::Clock(deadline) if deadline <= now => {

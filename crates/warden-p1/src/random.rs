@@ -4,7 +4,6 @@ use crate::{Cx, HostResult};
 
 pub fn random_get(cx: &mut Cx<'_>, buf: u32, buf_len: u32) -> HostResult {
     // Straight into guest memory: no intermediate buffer.
-    Ok(warden_kernel::random::fill_secure(
-        cx.mem.slice_mut(buf, buf_len)?,
-    )?)
+    let random = &cx.kernel.random;
+    Ok(random.fill(cx.mem.slice_mut(buf, buf_len)?)?)
 }

@@ -8,18 +8,17 @@ use wasmtime::component::Resource;
 
 impl monotonic_clock::Host for WasiP2 {
     fn now(&mut self) -> wasmtime::Result<u64> {
-        Ok(Clock::Monotonic.now())
+        Ok(self.kernel.clocks.now(Clock::Monotonic))
     }
     fn resolution(&mut self) -> wasmtime::Result<u64> {
-        Ok(Clock::Monotonic.resolution())
+        Ok(self.kernel.clocks.resolution(Clock::Monotonic))
     }
     fn subscribe_instant(&mut self, when: u64) -> wasmtime::Result<Resource<Pollable>> {
         self.push_pollable(Pollable::Deadline(when))
     }
     fn subscribe_duration(&mut self, when: u64) -> wasmtime::Result<Resource<Pollable>> {
-        self.push_pollable(Pollable::Deadline(
-            Clock::Monotonic.now().saturating_add(when),
-        ))
+        let now = self.kernel.clocks.monotonic();
+        self.push_pollable(Pollable::Deadline(now.saturating_add(when)))
     }
 }
 
@@ -33,10 +32,10 @@ pub(crate) fn datetime(ns: u64) -> wall_clock::Datetime {
 
 impl wall_clock::Host for WasiP2 {
     fn now(&mut self) -> wasmtime::Result<wall_clock::Datetime> {
-        Ok(datetime(Clock::Realtime.now()))
+        Ok(datetime(self.kernel.clocks.now(Clock::Realtime)))
     }
     fn resolution(&mut self) -> wasmtime::Result<wall_clock::Datetime> {
-        Ok(datetime(Clock::Realtime.resolution()))
+        Ok(datetime(self.kernel.clocks.resolution(Clock::Realtime)))
     }
 }
 

@@ -201,10 +201,11 @@ impl types::HostDescriptor for WasiP2 {
         &mut self,
         d: Resource<Descriptor>,
     ) -> FsResult<Resource<DirectoryEntryStream>> {
-        let entries = match self.desc(&d)?.read_directory() {
+        let mut entries = match self.desc(&d)?.read_directory() {
             Ok(l) => l,
             Err(e) => return wit(Err(e)),
         };
+        self.kernel.order_listing(&mut entries);
         Ok(Ok(self.table.push(DirectoryEntryStream {
             entries: entries.into_iter(),
         })?))

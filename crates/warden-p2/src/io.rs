@@ -10,7 +10,7 @@ use crate::WasiP2;
 use std::io::{IoSlice, IoSliceMut};
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use warden_kernel::clock::Clock;
+use warden_kernel::clock::Clocks;
 use warden_kernel::fs::File;
 use warden_kernel::poll::{wait_file, wait_within, Interest, WaitError};
 use warden_kernel::types::FileType;
@@ -294,10 +294,10 @@ pub(crate) fn ready_now(file: &dyn File, read: bool) -> Result<bool, Errno> {
 }
 
 impl Pollable {
-    fn ready_now(&self) -> bool {
+    fn ready_now(&self, clocks: &Clocks) -> bool {
         match self {
             Pollable::Ready => true,
-            Pollable::Deadline(d) => Clock::Monotonic.now() >= *d,
+            Pollable::Deadline(d) => clocks.monotonic() >= *d,
             Pollable::Watch { file, interest } => match interest.load(Ordering::Relaxed) {
                 WATCH_READY => true,
                 i => ready_now(&**file, i == WATCH_READ).unwrap_or(true),
@@ -464,7 +464,7 @@ impl error::HostError for WasiP2 {
 
 impl poll::HostPollable for WasiP2 {
     fn ready(&mut self, p: Resource<Pollable>) -> wasmtime::Result<bool> {
-        Ok(self.table.get(&p)?.ready_now())
+        Ok(self.table.get(&p)?.ready_now(&self.kernel.clocks))
     }
     fn block(&mut self, p: Resource<Pollable>) -> wasmtime::Result<()> {
         let rep = Resource::<Pollable>::new_borrow(p.rep());
@@ -490,7 +490,8 @@ impl poll::Host for WasiP2 {
             let mut deadline: Option<u64> = None;
             let mut files = Vec::new();
             let mut owners = Vec::new();
-            let now = Clock::Monotonic.now();
+            let clocks = self.kernel.clocks.clone();
+            let now = clocks.monotonic();
             for (i, p) in list.iter().enumerate() {
                 match self.table.get(p)? {
                     Pollable::Ready => ready.push(i as u32),
@@ -515,7 +516,14 @@ impl poll::Host for WasiP2 {
                 .iter()
                 .filter_map(|(f, read)| f.host_fd().map(|fd| Interest { fd, read: *read }))
                 .collect();
-            let deadline = if ready.is_empty() { deadline } else { Some(0) };
+            // In virtual time a deadline never waits on the host: look at
+            // the files, and if none is ready, time jumps to the deadline.
+            let nearest = deadline;
+            let deadline = if !ready.is_empty() || (clocks.is_virtual() && nearest.is_some()) {
+                Some(0)
+            } else {
+                nearest
+            };
             // The guest's own time limit bounds every wait (in the kernel).
             let limit = self.kernel.deadline;
             if !interests.is_empty() || !ready.is_empty() || deadline.is_some() || limit.is_some() {
@@ -523,6 +531,11 @@ impl poll::Host for WasiP2 {
                 for (k, r) in seen.iter().enumerate() {
                     if r.ready {
                         ready.push(owners[k]);
+                    }
+                }
+                if clocks.is_virtual() && ready.is_empty() {
+                    if let Some(nearest) = nearest {
+                        clocks.advance_to(nearest);
                     }
                 }
             } else {

@@ -6,39 +6,46 @@ use crate::bindings::wasi::clocks::{monotonic_clock, system_clock, types};
 use crate::{WasiP3, WasiP3Ctx};
 use std::future::Future;
 use std::time::Duration;
-use warden_kernel::clock::Clock;
+use warden_kernel::clock::{Clock, Clocks};
 use wasmtime::component::Accessor;
 
 impl types::Host for WasiP3Ctx<'_> {}
 
 impl monotonic_clock::Host for WasiP3Ctx<'_> {
     fn now(&mut self) -> wasmtime::Result<u64> {
-        Ok(Clock::Monotonic.now())
+        Ok(self.kernel.clocks.now(Clock::Monotonic))
     }
     fn get_resolution(&mut self) -> wasmtime::Result<u64> {
-        Ok(Clock::Monotonic.resolution())
+        Ok(self.kernel.clocks.resolution(Clock::Monotonic))
     }
 }
 
 impl<T> monotonic_clock::HostWithStore<T> for WasiP3 {
     fn wait_until(
-        _: &Accessor<T, Self>,
+        accessor: &Accessor<T, Self>,
         when: u64,
     ) -> impl Future<Output = wasmtime::Result<()>> + Send {
-        let now = Clock::Monotonic.now();
-        sleep(when.saturating_sub(now))
+        let clocks = accessor.with(|mut access| access.get().kernel.clocks.clone());
+        sleep(clocks, when)
     }
     fn wait_for(
-        _: &Accessor<T, Self>,
+        accessor: &Accessor<T, Self>,
         how_long: u64,
     ) -> impl Future<Output = wasmtime::Result<()>> + Send {
-        sleep(how_long)
+        let clocks = accessor.with(|mut access| access.get().kernel.clocks.clone());
+        let until = clocks.monotonic().saturating_add(how_long);
+        sleep(clocks, until)
     }
 }
 
-/// Sleeps `ns` nanoseconds on the tokio timer: the guest's task waits, the
-/// thread does not.
-async fn sleep(ns: u64) -> wasmtime::Result<()> {
+/// Sleeps until monotonic `until` on the tokio timer: the guest's task
+/// waits, the thread does not. In virtual time, time jumps there at once.
+async fn sleep(clocks: Clocks, until: u64) -> wasmtime::Result<()> {
+    if clocks.is_virtual() {
+        clocks.advance_to(until);
+        return Ok(());
+    }
+    let ns = until.saturating_sub(clocks.monotonic());
     if ns > 0 {
         tokio::time::sleep(Duration::from_nanos(ns)).await;
     }
@@ -47,10 +54,10 @@ async fn sleep(ns: u64) -> wasmtime::Result<()> {
 
 impl system_clock::Host for WasiP3Ctx<'_> {
     fn now(&mut self) -> wasmtime::Result<system_clock::Instant> {
-        Ok(instant(Clock::Realtime.now()))
+        Ok(instant(self.kernel.clocks.now(Clock::Realtime)))
     }
     fn get_resolution(&mut self) -> wasmtime::Result<u64> {
-        Ok(Clock::Realtime.resolution())
+        Ok(self.kernel.clocks.resolution(Clock::Realtime))
     }
 }
 

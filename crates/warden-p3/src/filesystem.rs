@@ -203,7 +203,11 @@ impl<T: Send + 'static> types::HostDescriptorWithStore<T> for WasiP3 {
         StreamReader<types::DirectoryEntry>,
         FutureReader<Result<(), ErrorCode>>,
     )> {
-        let listing = access.get().desc(&d)?.read_directory().map_err(error_code);
+        let ctx = access.get();
+        let mut listing = ctx.desc(&d)?.read_directory().map_err(error_code);
+        if let Ok(entries) = &mut listing {
+            ctx.kernel.order_listing(entries);
+        }
         let (done, future) = done_future(&mut access)?;
         let done = settle_now(done, &listing);
         let stream = StreamReader::new(

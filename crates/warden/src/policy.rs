@@ -50,6 +50,21 @@ pub struct Policy {
     pub http: HttpGrant,
     #[serde(default)]
     pub limits: LimitSettings,
+    #[serde(default)]
+    pub determinism: Determinism,
+}
+
+/// Repeatable runs (`[determinism]`; `--deterministic[=SEED]`): virtual
+/// clocks, random bytes from `seed`, directory listings in name order, and
+/// no network (input from outside would make runs differ).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Determinism {
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub enabled: bool,
+    /// The random generator's seed.
+    #[serde(default)]
+    pub seed: u64,
 }
 
 /// One directory (`[[dir]]`; `--dir`, `--mem-dir`).
@@ -377,6 +392,9 @@ impl Policy {
         l.hostcall_bytes = m.hostcall_bytes.or(l.hostcall_bytes);
         l.http_fields_size = m.http_fields_size.or(l.http_fields_size);
         l.http_fields_total = m.http_fields_total.or(l.http_fields_total);
+        if more.determinism.enabled {
+            self.determinism = more.determinism;
+        }
     }
 
     /// Checks what serde cannot: the shape of each rule and directory.
@@ -401,6 +419,18 @@ impl Policy {
         for a in &self.network.listen {
             a.parse::<std::net::SocketAddr>()
                 .with_context(|| format!("[network] listen: `{a}` is not an ADDR:PORT"))?;
+        }
+        if self.determinism.enabled {
+            let n = &self.network;
+            let networked = n.inherit
+                || n.lookup
+                || !n.bind.is_empty()
+                || !n.connect.is_empty()
+                || !n.listen.is_empty()
+                || !self.http.allow.is_empty();
+            if networked {
+                bail!("[determinism] refuses network grants (sockets, name lookup, HTTP egress): what comes from outside would differ between runs");
+            }
         }
         Ok(())
     }

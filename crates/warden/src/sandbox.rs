@@ -295,12 +295,24 @@ impl SandboxBuilder {
         self
     }
 
+    /// Repeatable runs: clocks in virtual time (from 2020-01-01, moving on
+    /// 1 µs per read and by the length of each wait, without waiting),
+    /// random bytes from a generator seeded with `seed`, directory listings
+    /// in name order.
+    pub fn deterministic(mut self, seed: u64) -> Self {
+        self.kernel.deterministic(seed);
+        self
+    }
+
     /// Applies a [`Policy`](crate::policy::Policy): its environment,
     /// directories (in order), listening sockets, network and HTTP grants
     /// and limits, as the flags it stands for would.
     pub fn policy(mut self, policy: &crate::policy::Policy) -> anyhow::Result<Self> {
         use crate::policy::DirMode;
         policy.check()?;
+        if policy.determinism.enabled {
+            self = self.deterministic(policy.determinism.seed);
+        }
         for (name, value) in policy.environment() {
             self = self.env(&name, &value);
         }

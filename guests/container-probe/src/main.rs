@@ -13,6 +13,10 @@
 //! - `sleep`: sleeps until killed
 //! - `grow MIB`: allocates and touches that much memory
 //! - `exit N`: exits with status N
+//! - `entropy DIR`: prints what differs between runs unless the runtime
+//!   makes it repeatable: the wall clock, a 10 ms sleep measured on the
+//!   monotonic clock, hash keys drawn from the random source, and DIR's
+//!   entries in the order the runtime lists them
 
 use std::io::Write as _;
 
@@ -66,6 +70,22 @@ fn main() {
             println!("grew {} MiB", v.len() >> 20);
         }
         "exit" => std::process::exit(arg(2).parse().expect("a status")),
+        "entropy" => {
+            use std::hash::{BuildHasher as _, Hasher as _};
+            let wall = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .expect("after 1970");
+            println!("wall {}", wall.as_nanos());
+            let t = std::time::Instant::now();
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            println!("slept {}", t.elapsed().as_nanos());
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u64(1);
+            println!("random {}", h.finish());
+            for e in std::fs::read_dir(arg(2)).expect("a directory") {
+                println!("entry {}", e.expect("an entry").file_name().to_string_lossy());
+            }
+        }
         other => {
             eprintln!("unknown command {other}");
             std::process::exit(2);

@@ -7,6 +7,7 @@
 //! `CODE` (0 when absent) through `exit-with-code`. With `--stdin` among
 //! the words it first reads all of stdin through the 0.3 stdin stream and
 //! prints it; it always ends with one line on the 0.3 stderr stream.
+//! `p3-hello --values` prints the clocks' and random values instead.
 //! `p3-hello --race` instead races a stdin read against a timer (see
 //! [`race`]).
 
@@ -19,6 +20,24 @@ use wasip3::random::{insecure, insecure_seed, random};
 wasip3::cli::command::export!(Hello);
 
 struct Hello;
+
+/// `--values`: the clocks' and random sources' values themselves (for the
+/// deterministic-run tests: the same every run only when they are).
+async fn values() -> String {
+    let t0 = monotonic_clock::now();
+    monotonic_clock::wait_for(10_000_000).await;
+    let t1 = monotonic_clock::now();
+    let wall = system_clock::now();
+    let bytes = random::get_random_bytes(16);
+    let (s0, s1) = insecure_seed::get_insecure_seed();
+    format!(
+        "monotonic {t0} {t1}\nwall {} {}\nrandom {bytes:02x?} {} {}\nseed {s0} {s1}\n",
+        wall.seconds,
+        wall.nanoseconds,
+        random::get_random_u64(),
+        insecure::get_insecure_random_u64()
+    )
+}
 
 /// `--race`: reads stdin and waits 100 ms on the monotonic clock at once,
 /// and prints which finished first (stdin is left open by the test, so the
@@ -78,6 +97,10 @@ impl wasip3::exports::cli::run::Guest for Hello {
         let args = environment::get_arguments();
         if args.get(1).map(String::as_str) == Some("--race") {
             print(race().await).await;
+            return Ok(());
+        }
+        if args.get(1).map(String::as_str) == Some("--values") {
+            print(values().await).await;
             return Ok(());
         }
         if args.get(1).map(String::as_str) == Some("--big-write") {
