@@ -3,6 +3,7 @@
 //! clock, random numbers and a directory listing give one output; the seed
 //! changes the random numbers only; without the flag runs differ (the
 //! control); network grants are refused.
+#![cfg(unix)]
 
 mod common;
 

@@ -4,6 +4,7 @@
 //! specification's error, flags beside the file add to it, and `warden
 //! policy check` validates files (naming the line and column of a mistake)
 //! and prints the effective policy.
+#![cfg(unix)]
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! The call trace (`--trace FILE`, `WARDEN_LOG=wasi=trace`) of known
 //! programs on WASI 0.1, 0.2, 0.3 and wasi:http: the calls they make, in
 //! order, with arguments, results and durations; guest strings escaped.
+#![cfg(unix)]
 
 mod common;
 
