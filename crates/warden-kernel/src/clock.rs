@@ -119,6 +119,28 @@ impl Clocks {
         }
     }
 
+    /// The host deadline of a poll whose nearest clock deadline is
+    /// `nearest` (monotonic), when something is `ready` already or not:
+    /// look without waiting when something is ready, and in virtual time
+    /// whenever a clock is waited on (time jumps instead, see
+    /// [`Clocks::polled`]); else wait until `nearest`.
+    pub fn poll_deadline(&self, nearest: Option<u64>, ready: bool) -> Option<u64> {
+        if ready || (self.is_virtual() && nearest.is_some()) {
+            Some(0)
+        } else {
+            nearest
+        }
+    }
+
+    /// After a poll that looked (see [`Clocks::poll_deadline`]): when
+    /// nothing was ready, virtual time jumps to `nearest`, as if the poll
+    /// had waited for it. Host clocks are not touched.
+    pub fn polled(&self, nearest: Option<u64>, ready: bool) {
+        if let (Some(nearest), false) = (nearest, ready) {
+            self.advance_to(nearest);
+        }
+    }
+
     /// A wait until monotonic `deadline` ended: virtual time jumps there
     /// (never back). Host clocks are not touched.
     pub fn advance_to(&self, deadline: u64) {
@@ -154,5 +176,24 @@ mod tests {
         c.advance_to(5);
         assert_eq!(c.monotonic(), 10_000_000);
         assert!(!Clocks::default().is_virtual());
+    }
+
+    #[test]
+    fn polls_wait_on_the_host_only_with_host_clocks() {
+        let host = Clocks::default();
+        assert_eq!(host.poll_deadline(Some(7), false), Some(7));
+        assert_eq!(host.poll_deadline(None, false), None);
+        assert_eq!(host.poll_deadline(Some(7), true), Some(0));
+        let virt = Clocks::deterministic();
+        assert_eq!(virt.poll_deadline(Some(7), false), Some(0));
+        assert_eq!(
+            virt.poll_deadline(None, false),
+            None,
+            "no clock: wait for the files"
+        );
+        virt.polled(Some(50), true);
+        assert_eq!(virt.monotonic(), 0, "something was ready: no jump");
+        virt.polled(Some(50), false);
+        assert_eq!(virt.monotonic(), 50);
     }
 }

@@ -154,21 +154,13 @@ pub fn poll_oneoff(
                 }
             })
             .min();
-        // Something is ready already: only look, do not wait. In virtual
-        // time a clock never waits on the host either.
-        let deadline = if !ready.is_empty() || (clocks.is_virtual() && nearest.is_some()) {
-            Some(0)
-        } else {
-            nearest
-        };
+        // Something is ready already: only look, do not wait (nor in
+        // virtual time, where a clock never waits on the host).
+        let deadline = clocks.poll_deadline(nearest, !ready.is_empty());
         // The guest's time limit ends the wait too (a trap), wherever the
         // clocks it waits for are.
         let seen = wait_within(&interests, deadline, limit)?;
-        if clocks.is_virtual() && ready.is_empty() && !seen.iter().any(|r| r.ready) {
-            if let Some(nearest) = nearest {
-                clocks.advance_to(nearest);
-            }
-        }
+        clocks.polled(nearest, !ready.is_empty() || seen.iter().any(|r| r.ready));
         let now = clocks.monotonic();
         for (sub, w) in subs.iter().zip(&mut waiting) {
             match *w {

@@ -519,11 +519,7 @@ impl poll::Host for WasiP2 {
             // In virtual time a deadline never waits on the host: look at
             // the files, and if none is ready, time jumps to the deadline.
             let nearest = deadline;
-            let deadline = if !ready.is_empty() || (clocks.is_virtual() && nearest.is_some()) {
-                Some(0)
-            } else {
-                nearest
-            };
+            let deadline = clocks.poll_deadline(nearest, !ready.is_empty());
             // The guest's own time limit bounds every wait (in the kernel).
             let limit = self.kernel.deadline;
             if !interests.is_empty() || !ready.is_empty() || deadline.is_some() || limit.is_some() {
@@ -533,11 +529,7 @@ impl poll::Host for WasiP2 {
                         ready.push(owners[k]);
                     }
                 }
-                if clocks.is_virtual() && ready.is_empty() {
-                    if let Some(nearest) = nearest {
-                        clocks.advance_to(nearest);
-                    }
-                }
+                clocks.polled(nearest, !ready.is_empty());
             } else {
                 wasmtime::bail!(
                     "wasi:io/poll.poll would wait for ever: nothing it waits on can become ready"
