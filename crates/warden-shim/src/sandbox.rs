@@ -149,7 +149,7 @@ impl Workload {
     /// What the spec grants, as a Warden sandbox, the mounts as this
     /// container's mount table lists them.
     fn grants(&self) -> anyhow::Result<SandboxBuilder> {
-        let table = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+        let table = mount_table();
         self.grants_with_mounts(&table)
     }
 
@@ -210,7 +210,7 @@ impl Workload {
     /// Runs a command to its end; the container's exit status is the
     /// guest's (134 after a trap, as `warden run`).
     pub fn run(self) -> anyhow::Result<i32> {
-        let table = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+        let table = mount_table();
         self.run_with_mounts(&table)
     }
 
@@ -236,6 +236,11 @@ impl Workload {
         })?;
         Ok(0)
     }
+}
+
+/// This container's mount table (empty when unreadable: nothing granted).
+fn mount_table() -> String {
+    std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default()
 }
 
 fn is_http_proxy(bytes: &[u8]) -> bool {
