@@ -2,7 +2,8 @@
 
 The runner imports this module and calls compute_argv() once per run of a test.
 WARDEN names the warden binary (default: `warden` on PATH); WARDEN_TESTSUITE_EXTRA
-adds flags, e.g. to measure another configuration.
+adds flags, e.g. to measure another configuration; WARDEN_TESTSUITE_DIR_MODE=overlay
+grants each test's directory as an overlay (`--dir ROOT::/::overlay`).
 """
 import os
 import shlex
@@ -12,6 +13,7 @@ from typing import Dict, List, Optional, Tuple
 
 WARDEN = shlex.split(os.getenv("WARDEN", "warden"))
 EXTRA = shlex.split(os.getenv("WARDEN_TESTSUITE_EXTRA", ""))
+DIR_MODE = os.getenv("WARDEN_TESTSUITE_DIR_MODE", "")
 
 
 def get_name() -> str:
@@ -75,6 +77,6 @@ def compute_argv(test_path: str,
         argv += ["--env", f"{key}={value}"]
     if root:
         _remove_cleanup_links(root)
-        argv += ["--dir", f"{root}::/"]
+        argv += ["--dir", f"{root}::/" + (f"::{DIR_MODE}" if DIR_MODE else "")]
     argv += [test_path] + list(args)
     return argv

@@ -9,6 +9,12 @@ runtime that runs nothing cannot pass. Prints one summary line per suite and
 both controls failed.
 
   run.py [--adapter warden|wasmtime] [--runtime PATH] [--suites VERSION] [--json OUT]
+         [--overlay]
+
+--overlay grants each test's directory as an overlay (`--dir ROOT::/::overlay`):
+every test must pass as on `--dir`, and the unpacked suites must be exactly as
+they were afterwards (names, kinds, sizes, contents, modes, mtimes, link
+targets), since an overlay never writes to the host.
 
 --runtime may start with an emulator (`qemu-aarch64 -L ... warden`,
 `wine64 warden.exe`): scripts/cross runs the wasm32-wasip1 suites that way.
@@ -78,6 +84,23 @@ def unpack(dest: Path) -> Path:
     return dest
 
 
+def snapshot(root: Path) -> dict:
+    """Every path beneath root: its kind, mode, size, mtime and content or target."""
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        for name in dirnames + filenames:
+            p = Path(dirpath) / name
+            st = p.lstat()
+            if p.is_symlink():
+                what = ("link", os.readlink(p))
+            elif p.is_dir():
+                what = ("dir", st.st_mtime_ns, st.st_mode)
+            else:
+                what = ("file", st.st_size, st.st_mtime_ns, st.st_mode, p.read_bytes())
+            out[str(p.relative_to(root))] = what
+    return out
+
+
 def run_runner(tree: Path, suites, adapter: Path, out_json: Path, env) -> dict:
     # The runner wants python >= 3.12; on 3.11 `value in SomeStrEnum` raises for a
     # plain string. Give EnumType.__contains__ the 3.12 meaning, then start it.
@@ -110,6 +133,8 @@ def main() -> int:
     ap.add_argument("--json", help="write the per-suite summary here")
     ap.add_argument("--only", nargs="*", help="only tests whose name contains one of these")
     ap.add_argument("--suites", help="only the suites for this WASI version (wasm32-wasip1)")
+    ap.add_argument("--overlay", action="store_true",
+                    help="grant the test directories as overlays, and check the host tree is unchanged")
     ap.add_argument("--expect-fail", nargs="*", default=[],
                     help="tests known to fail on this host (scripts/cross: wine 8 makes no symlinks); "
                          "each must fail, every other test must pass")
@@ -134,7 +159,19 @@ def main() -> int:
                     if not any(o in f.stem for o in opts.only):
                         f.unlink()
                         f.with_suffix(".json").unlink(missing_ok=True)
+        if opts.overlay:
+            env["WARDEN_TESTSUITE_DIR_MODE"] = "overlay"
+            before = {str(s): snapshot(s) for s in suites}
         results = run_runner(tree, suites, adapter, Path(tmp) / "results.json", env)
+        host_changed = []
+        if opts.overlay:
+            for s in suites:
+                after = snapshot(s)
+                was = before[str(s)]
+                host_changed += [f"{s.name}/{p}" for p in sorted(set(was) | set(after))
+                                 if was.get(p) != after.get(p)]
+            print(f"host tree under the overlays: {len(host_changed)} paths changed"
+                  + (f": {', '.join(host_changed[:20])}" if host_changed else ""))
 
         summary = []
         passed = failed = 0
@@ -177,7 +214,7 @@ def main() -> int:
                   + (f"; but passed or did not run: {', '.join(unexpected_pass)}" if unexpected_pass else ""))
         print(f"testsuite: {passed} passed, {failed} failed"
               + (f", {len(expected)} expected failures" if opts.expect_fail else ""))
-        return 0 if failed == 0 and controls_ok and not unexpected_pass else 1
+        return 0 if failed == 0 and controls_ok and not unexpected_pass and not host_changed else 1
 
 
 if __name__ == "__main__":

@@ -148,7 +148,11 @@ fn sandbox(
         builder = builder.initial_cwd(cwd);
     }
     let p = &settings.policy;
-    if p.determinism.enabled && p.dirs.iter().any(|d| d.host.is_some() && !d.mode.memory()) {
+    if p.determinism.enabled
+        && p.dirs
+            .iter()
+            .any(|d| d.host.is_some() && d.mode.live_host())
+    {
         eprintln!("warden: warning: --deterministic with host directories: what others write there can make runs differ (--mem-dir HOST::GUEST takes a copy)");
     }
     Ok(builder

@@ -131,6 +131,7 @@ Examples:
   warden hello.wasm a b                         the same, passing arguments a and b
   warden run --dir ./data::/data app.wasm       grant ./data, seen by the guest as /data
   warden run --dir ./site::/site::ro app.wasm   grant ./site read-only
+  warden run --dir .::/src::overlay app.wasm    the guest reads . as /src; what it changes stays in memory
   warden run --mem-dir ./seed::/tmp app.wasm    an in-memory copy of ./seed as /tmp; writes stay in memory
   warden run --env LANG=C --env HOME app.wasm   set LANG, and pass HOME through from the host
   warden run -S inherit-env app.wasm            pass the whole host environment
@@ -176,8 +177,8 @@ pub struct SandboxArgs {
     #[arg(long = "policy", value_name = "FILE.toml")]
     pub policy: Option<PathBuf>,
 
-    /// Grant a host directory: HOST[::GUEST][::ro]. GUEST defaults to HOST.
-    #[arg(long = "dir", value_name = "HOST[::GUEST][::ro]")]
+    /// Grant a host directory: HOST[::GUEST][::ro|::overlay]. GUEST defaults to HOST. With ::overlay the guest reads HOST and its changes stay in memory ([::size=BYTES][::inodes=N] bound them, as for --mem-dir); the host is never written.
+    #[arg(long = "dir", value_name = "HOST[::GUEST][::ro|::overlay]")]
     pub dirs: Vec<String>,
 
     /// Grant an in-memory directory: [HOST::]GUEST[::ro][::size=BYTES][::inodes=N]. With HOST it starts as a copy of it; writes never reach the host; it holds at most BYTES of file data and symlink targets (default 256M) and N names (default 262144).
@@ -302,21 +303,17 @@ pub fn parse_duration(s: &str) -> anyhow::Result<Duration> {
 fn parse_dir(spec: &str, memory: bool) -> anyhow::Result<DirGrant> {
     let mut parts: Vec<&str> = spec.split("::").collect();
     let mut read_only = false;
+    let mut overlay = false;
     let mut quota = None;
     let mut name_quota = None;
     while parts.len() > 1 {
         match *parts.last().expect("more than one part") {
             "ro" => read_only = true,
+            "overlay" if !memory => overlay = true,
             p if p.starts_with("size=") => {
-                if !memory {
-                    bail!("`{spec}`: size= applies to --mem-dir (an in-memory directory)");
-                }
                 quota = Some(parse_bytes(&p["size=".len()..])?);
             }
             p if p.starts_with("inodes=") => {
-                if !memory {
-                    bail!("`{spec}`: inodes= applies to --mem-dir (an in-memory directory)");
-                }
                 let n = &p["inodes=".len()..];
                 name_quota = Some(
                     n.parse()
@@ -338,16 +335,23 @@ fn parse_dir(spec: &str, memory: bool) -> anyhow::Result<DirGrant> {
             },
             guest.to_string(),
         ),
-        _ => bail!("`{spec}` is not of the form HOST[::GUEST][::ro]"),
+        _ => bail!("`{spec}` is not of the form HOST[::GUEST][::ro|::overlay]"),
     };
     if guest.is_empty() {
         bail!("`{spec}` names no guest directory");
     }
-    let mode = match (memory, read_only) {
-        (false, false) => DirMode::Rw,
-        (false, true) => DirMode::Ro,
-        (true, false) => DirMode::Memory,
-        (true, true) => DirMode::MemoryRo,
+    if (quota.is_some() || name_quota.is_some()) && !(memory || overlay) {
+        bail!(
+            "`{spec}`: size= and inodes= apply to --mem-dir and ::overlay (what is held in memory)"
+        );
+    }
+    let mode = match (memory, read_only, overlay) {
+        (_, true, true) => bail!("`{spec}`: ::ro and ::overlay exclude each other"),
+        (false, false, true) => DirMode::Overlay,
+        (false, false, false) => DirMode::Rw,
+        (false, true, false) => DirMode::Ro,
+        (true, false, _) => DirMode::Memory,
+        (true, true, _) => DirMode::MemoryRo,
     };
     Ok(DirGrant {
         host,

@@ -21,8 +21,8 @@
 mod common;
 
 use common::confine::{
-    check_host_backend, check_memory_backend, check_readonly, component_layout, diff, set_mtime,
-    snapshot, Layout,
+    check_host_backend, check_memory_backend, check_overlay_backend, check_readonly,
+    component_layout, diff, set_mtime, snapshot, Layout,
 };
 use common::guest;
 use std::fs;
@@ -46,6 +46,13 @@ fn confine_host_backend() {
 #[test]
 fn confine_memory_backend() {
     check_memory_backend(&component_layout(), &guest(GUEST), MIN_ATTEMPTS);
+}
+
+/// Overlay: escapes fail, and nothing on the host changes at all, the
+/// overlaid sandbox included.
+#[test]
+fn confine_overlay_backend() {
+    check_overlay_backend(&component_layout(), &guest(GUEST), MIN_ATTEMPTS);
 }
 
 /// A read-only host mount: every mutation is `rofs`, reads work, and the

@@ -63,6 +63,32 @@ fn official_testsuite_127_of_127() {
     );
 }
 
+/// The whole suite again with every test's directory granted as an overlay
+/// (`--dir ROOT::/::overlay`): every test passes as on the host directory,
+/// and the unpacked suites are byte-for-byte, mtime-for-mtime what they
+/// were (run.py's `--overlay` compares a snapshot from before and after).
+/// It found the in-memory backend reading at offset `u64::MAX` instead of
+/// answering `invalid` (filesystem-io).
+#[test]
+fn official_testsuite_127_of_127_on_overlay_directories() {
+    let script = repo_root().join("scripts/wasi-testsuite/run.py");
+    let out = Command::new("python3")
+        .arg(&script)
+        .arg("--overlay")
+        .arg("--runtime")
+        .arg(warden_bin())
+        .output()
+        .expect("python3 runs the testsuite script");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success()
+            && stdout.contains("testsuite: 127 passed, 0 failed")
+            && stdout.contains("host tree under the overlays: 0 paths changed"),
+        "the official WASI testsuite did not pass in full on overlays:\n{stdout}\n{stderr}"
+    );
+}
+
 /// The three wasm32-wasip1 suites (72 tests) with the host layer on
 /// cap-std's own path resolver, the one macOS uses: under `qemu-x86_64`,
 /// which has no `openat2`, so cap-std falls back to resolving step by step.

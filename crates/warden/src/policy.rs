@@ -13,7 +13,7 @@
 //! [[dir]]
 //! host = "./src"
 //! guest = "/src"
-//! mode = "ro"          # rw (default) | ro | memory | memory-ro
+//! mode = "ro"          # rw (default) | ro | overlay | memory | memory-ro
 //!
 //! [env]
 //! set = { RUST_LOG = "info" }
@@ -71,19 +71,21 @@ pub struct Determinism {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DirGrant {
-    /// The host directory: what the guest sees (`rw`, `ro`), or the
-    /// starting contents of an in-memory one (`memory`, `memory-ro`;
-    /// without it, it starts empty).
+    /// The host directory: what the guest sees (`rw`, `ro`, and `overlay`,
+    /// under an in-memory layer), or the starting contents of an in-memory
+    /// one (`memory`, `memory-ro`; without it, it starts empty).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<PathBuf>,
     /// Where the guest sees it.
     pub guest: String,
     #[serde(default)]
     pub mode: DirMode,
-    /// Most bytes of file data an in-memory directory holds (default 256M).
+    /// Most bytes of file data an in-memory directory, or an overlay's
+    /// upper layer, holds (default 256M).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<ByteCount>,
-    /// Most names an in-memory directory holds (default 262144).
+    /// Most names an in-memory directory holds, or an overlay's upper
+    /// layer adds (default 262144).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inodes: Option<u64>,
 }
@@ -101,14 +103,25 @@ pub enum DirMode {
     Memory,
     /// An in-memory directory, every change refused.
     MemoryRo,
+    /// The host directory under an in-memory layer: the guest reads the
+    /// host's files and may change anything, but changes stay in memory
+    /// (`--dir HOST::GUEST::overlay`).
+    Overlay,
 }
 
 impl DirMode {
     pub fn read_only(self) -> bool {
         matches!(self, DirMode::Ro | DirMode::MemoryRo)
     }
+    /// Whether what the guest writes is held in memory (and `size` and
+    /// `inodes` bound it).
     pub fn memory(self) -> bool {
-        matches!(self, DirMode::Memory | DirMode::MemoryRo)
+        matches!(self, DirMode::Memory | DirMode::MemoryRo | DirMode::Overlay)
+    }
+    /// Whether the guest sees the host directory as it is while it runs
+    /// (so it needs one, and what others write there shows).
+    pub fn live_host(self) -> bool {
+        matches!(self, DirMode::Rw | DirMode::Ro | DirMode::Overlay)
     }
 }
 
@@ -404,14 +417,14 @@ impl Policy {
             if d.guest.is_empty() {
                 bail!("a [[dir]] has an empty `guest`");
             }
-            if !d.mode.memory() && d.host.is_none() {
+            if d.mode.live_host() && d.host.is_none() {
                 bail!(
                     "{what}: mode `{}` needs a `host` directory",
                     mode_name(d.mode)
                 );
             }
             if !d.mode.memory() && (d.size.is_some() || d.inodes.is_some()) {
-                bail!("{what}: `size` and `inodes` apply to the memory modes");
+                bail!("{what}: `size` and `inodes` apply to the memory and overlay modes");
             }
         }
         self.network_policy()?;
@@ -526,6 +539,7 @@ fn mode_name(mode: DirMode) -> &'static str {
         DirMode::Ro => "ro",
         DirMode::Memory => "memory",
         DirMode::MemoryRo => "memory-ro",
+        DirMode::Overlay => "overlay",
     }
 }
 

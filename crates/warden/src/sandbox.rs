@@ -321,11 +321,13 @@ impl SandboxBuilder {
                 (DirMode::Rw, Some(host)) => self.preopen_dir(host, &d.guest)?,
                 (DirMode::Ro, Some(host)) => self.preopen_dir_readonly(host, &d.guest)?,
                 (mode, host) => {
-                    let fs = match host {
-                        Some(h) => MemoryFs::copy_of_host_dir(h).with_context(|| {
+                    let fs = match (mode, host) {
+                        (DirMode::Overlay, Some(h)) => MemoryFs::overlay(h)
+                            .with_context(|| format!("cannot open directory `{}`", h.display()))?,
+                        (_, Some(h)) => MemoryFs::copy_of_host_dir(h).with_context(|| {
                             format!("cannot copy `{}` into memory", h.display())
                         })?,
-                        None => MemoryFs::new(),
+                        (_, None) => MemoryFs::new(),
                     };
                     if let Some(q) = d.size {
                         fs.set_quota(q.0);

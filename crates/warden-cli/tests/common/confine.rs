@@ -269,13 +269,31 @@ pub fn check_host_backend(l: &Layout, wasm: &Path, min: u32) {
 /// and at least `min` attempts passed.
 #[track_caller]
 pub fn check_memory_backend(l: &Layout, wasm: &Path, min: u32) {
-    let canaries = canaries_before();
-    let before = snapshot(&l.root, None);
     let flags = vec![
         "--mem-dir".to_string(),
         l.arg(&l.sandbox(), "/sandbox", false),
     ];
-    let out = run(wasm, &flags, &["rw", l.root.to_str().unwrap()]);
+    check_host_untouched(l, wasm, &flags, min);
+}
+
+/// Overlay (`--dir <sandbox>::/sandbox::overlay`, mode `rw`): the guest
+/// reads the host's sandbox and writes above it; escapes fail, nothing on
+/// the host changes at all (the sandbox included), and at least `min`
+/// attempts passed.
+#[track_caller]
+pub fn check_overlay_backend(l: &Layout, wasm: &Path, min: u32) {
+    let flags = vec![
+        "--dir".to_string(),
+        format!("{}::overlay", l.arg(&l.sandbox(), "/sandbox", false)),
+    ];
+    check_host_untouched(l, wasm, &flags, min);
+}
+
+#[track_caller]
+fn check_host_untouched(l: &Layout, wasm: &Path, flags: &[String], min: u32) {
+    let canaries = canaries_before();
+    let before = snapshot(&l.root, None);
+    let out = run(wasm, flags, &["rw", l.root.to_str().unwrap()]);
     let after = snapshot(&l.root, None);
     let changes = diff(&before, &after);
     assert!(
@@ -336,7 +354,8 @@ pub fn component_layout() -> Layout {
 macro_rules! component_confine_tests {
     ($guest:expr, $rw:expr, $ro:expr) => {
         use common::confine::{
-            check_host_backend, check_memory_backend, check_readonly, component_layout, run,
+            check_host_backend, check_memory_backend, check_overlay_backend, check_readonly,
+            component_layout, run,
         };
         use common::guest_p2;
 
@@ -352,6 +371,13 @@ macro_rules! component_confine_tests {
         #[test]
         fn confine_memory_backend() {
             check_memory_backend(&component_layout(), &guest_p2($guest), $rw);
+        }
+
+        /// Overlay: escapes fail, and nothing on the host changes at all,
+        /// the overlaid sandbox included.
+        #[test]
+        fn confine_overlay_backend() {
+            check_overlay_backend(&component_layout(), &guest_p2($guest), $rw);
         }
 
         /// A read-only host mount: every mutation is `read-only`, reads
