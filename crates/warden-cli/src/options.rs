@@ -188,6 +188,10 @@ pub struct SandboxArgs {
     )]
     pub mem_dirs: Vec<String>,
 
+    /// After the run, write what the guest changed in the overlay (or in-memory directory) GUEST into DIR, which must be empty or missing: changed and new entries, and an empty .wh.NAME for each host name removed (an OCI layer's whiteouts).
+    #[arg(long = "overlay-save", value_name = "GUEST=DIR")]
+    pub overlay_saves: Vec<String>,
+
     /// Set NAME=VAL in the guest's environment, or pass NAME through from the host.
     #[arg(long = "env", value_name = "NAME[=VAL]")]
     pub env: Vec<String>,
@@ -359,6 +363,7 @@ fn parse_dir(spec: &str, memory: bool) -> anyhow::Result<DirGrant> {
         mode,
         size: quota.map(ByteCount),
         inodes: name_quota,
+        save: None,
     })
 }
 
@@ -512,6 +517,20 @@ impl SandboxArgs {
             None => Policy::default(),
         };
         policy.add(flags);
+        for spec in &self.overlay_saves {
+            let (guest, out) = spec
+                .split_once('=')
+                .with_context(|| format!("--overlay-save `{spec}` is not of the form GUEST=DIR"))?;
+            let dir = policy
+                .dirs
+                .iter_mut()
+                .rev()
+                .find(|d| d.guest == guest && d.mode.memory())
+                .with_context(|| {
+                    format!("--overlay-save `{spec}`: no overlay or in-memory directory is granted as `{guest}`")
+                })?;
+            dir.save = Some(PathBuf::from(out));
+        }
         policy.check()?;
         // argv[0] is the program's file name without its directories, as
         // the Wasmtime CLI gives it: the host path is not the guest's business.

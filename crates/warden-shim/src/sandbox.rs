@@ -183,6 +183,7 @@ impl Workload {
                 },
                 size: None,
                 inodes: None,
+                save: None,
             });
         }
         // The pod's network namespace is the boundary: within it, the guest

@@ -88,6 +88,13 @@ pub struct DirGrant {
     /// layer adds (default 262144).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inodes: Option<u64>,
+    /// After a run, write what the guest changed here (`--overlay-save
+    /// GUEST=DIR`): of an overlay, its upper layer as an OCI layer spells
+    /// one (changed and new entries, `.wh.NAME` for removed host names); of
+    /// an in-memory directory, all of it. The directory must be empty or
+    /// missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub save: Option<PathBuf>,
 }
 
 /// How a directory is granted.
@@ -425,6 +432,9 @@ impl Policy {
             }
             if !d.mode.memory() && (d.size.is_some() || d.inodes.is_some()) {
                 bail!("{what}: `size` and `inodes` apply to the memory and overlay modes");
+            }
+            if !d.mode.memory() && d.save.is_some() {
+                bail!("{what}: `save` applies to the memory and overlay modes (a host directory holds its own changes)");
             }
         }
         self.network_policy()?;

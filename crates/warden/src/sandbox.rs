@@ -68,6 +68,7 @@ pub struct SandboxBuilder {
     preopens: Vec<(Arc<dyn Dir>, String)>,
     listeners: Vec<TcpListener>,
     limits: Limits,
+    saves: Vec<(MemoryFs, std::path::PathBuf)>,
 }
 
 /// A guest's grants, ready to run one program.
@@ -84,6 +85,9 @@ pub struct Sandbox {
     concurrent: bool,
     /// Whether WASI 0.3 components may run (`-S p3`, on by default).
     wasi_p3: bool,
+    /// In-memory directories and overlays to write out after the run, and
+    /// where ([`DirGrant::save`](crate::policy::DirGrant::save)).
+    saves: Vec<(MemoryFs, std::path::PathBuf)>,
 }
 
 /// How a run ended.
@@ -176,6 +180,7 @@ impl Sandbox {
             preopens: Vec::new(),
             listeners: Vec::new(),
             limits: Limits::default(),
+            saves: Vec::new(),
         }
     }
 }
@@ -335,6 +340,9 @@ impl SandboxBuilder {
                     if let Some(n) = d.inodes {
                         fs.set_name_quota(n);
                     }
+                    if let Some(out) = &d.save {
+                        self.saves.push((fs.clone(), out.clone()));
+                    }
                     self.preopen_memory(&fs, &d.guest, mode.read_only())
                 }
             };
@@ -459,6 +467,7 @@ impl SandboxBuilder {
             config,
             concurrent: false,
             wasi_p3: self.wasi_p3,
+            saves: self.saves,
         })
     }
 }
@@ -547,8 +556,25 @@ impl Sandbox {
     }
 
     /// Runs `bytes`: its `_start`, or the export `invoke` with `invoke_args`
-    /// (after `_initialize`, if the module has one).
+    /// (after `_initialize`, if the module has one). Then writes out the
+    /// directories the policy asked to save, however the run ended.
     pub fn run(
+        mut self,
+        bytes: &[u8],
+        invoke: Option<&str>,
+        invoke_args: &[String],
+    ) -> anyhow::Result<Outcome> {
+        let saves = std::mem::take(&mut self.saves);
+        let outcome = self.run_program(bytes, invoke, invoke_args);
+        for (fs, out) in saves {
+            fs.save_upper(&out).with_context(|| {
+                format!("cannot save the directory's changes to `{}`", out.display())
+            })?;
+        }
+        outcome
+    }
+
+    fn run_program(
         mut self,
         bytes: &[u8],
         invoke: Option<&str>,

@@ -617,6 +617,26 @@ impl MemoryFs {
         Ok(fs)
     }
 
+    /// Writes an overlay's upper layer into the host directory `out` (made
+    /// if missing; it must be empty), as an OCI image layer spells one:
+    /// every file, symlink and directory that is not what the host has at
+    /// that path, and an empty `.wh.NAME` for each host name that was
+    /// removed. Changes of times alone are not written. Of a plain
+    /// in-memory filesystem it writes everything.
+    pub fn save_upper(&self, out: &Path) -> std::io::Result<SavedLayer> {
+        std::fs::create_dir_all(out)?;
+        if std::fs::read_dir(out)?.next().is_some() {
+            return Err(std::io::Error::other(format!(
+                "`{}` is not empty",
+                out.display()
+            )));
+        }
+        let mut tree = self.lock();
+        let mut saved = SavedLayer::default();
+        save_dir(&mut tree, 1, Path::new(""), out, &mut saved)?;
+        Ok(saved)
+    }
+
     /// A filesystem holding a copy of the host directory `path` (files,
     /// directories and symlinks, with their times). Nothing written to it
     /// reaches the host.
@@ -669,6 +689,130 @@ fn copy_in(tree: &mut Tree, dir: Ino, path: &Path) -> std::io::Result<()> {
         tree.names += 1;
     }
     Ok(())
+}
+
+/// What [`MemoryFs::save_upper`] wrote.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SavedLayer {
+    /// Files, symlinks and directories written.
+    pub entries: u64,
+    /// `.wh.NAME` markers of names removed from the host's tree.
+    pub whiteouts: u64,
+}
+
+/// What the lower layer holds at `rel`: `None` when nothing (or no overlay).
+fn lower_kind(tree: &Tree, rel: &Path) -> Option<cap_std::fs::FileType> {
+    let root = tree.lower.as_ref()?;
+    let meta = if rel.as_os_str().is_empty() {
+        root.dir_metadata().ok()?
+    } else {
+        root.symlink_metadata(rel).ok()?
+    };
+    Some(meta.file_type())
+}
+
+/// Saves the directory `dir`, at `rel` in the guest's tree, into `out/rel`.
+fn save_dir(
+    tree: &mut Tree,
+    dir: Ino,
+    rel: &Path,
+    out: &Path,
+    saved: &mut SavedLayer,
+) -> std::io::Result<()> {
+    // A host directory never looked into, at the place it came from: the
+    // same as the host's, nothing beneath it to save.
+    if let Content::Dir {
+        lower: Some(from), ..
+    } = &tree.node(dir).content
+    {
+        if from == rel {
+            return Ok(());
+        }
+    }
+    tree.merge_lower(dir)
+        .map_err(|e| std::io::Error::other(format!("listing `{}`: {e:?}", rel.display())))?;
+    let entries: Vec<(String, Ino)> = match &tree.node(dir).content {
+        Content::Dir { entries, .. } => entries.iter().map(|(n, i)| (n.clone(), *i)).collect(),
+        _ => return Ok(()),
+    };
+    let here = out.join(rel);
+    std::fs::create_dir_all(&here)?;
+    // Host names the guest removed (or that the guest's directory here,
+    // moved or made anew, never had).
+    let host_names: Vec<String> = match (&tree.lower, lower_kind(tree, rel)) {
+        (Some(root), Some(k)) if k.is_dir() => {
+            let listing = if rel.as_os_str().is_empty() {
+                root.entries()?
+            } else {
+                root.read_dir(rel)?
+            };
+            listing
+                .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    for name in host_names {
+        if !entries.iter().any(|(n, _)| *n == name) {
+            std::fs::write(here.join(format!(".wh.{name}")), b"")?;
+            saved.whiteouts += 1;
+        }
+    }
+    for (name, ino) in entries {
+        let child = rel.join(&name);
+        let target = out.join(&child);
+        let host = lower_kind(tree, &child);
+        match &tree.node(ino).content {
+            Content::File(data) => {
+                std::fs::write(&target, data)?;
+                saved.entries += 1;
+            }
+            Content::LowerFile { path, .. } => {
+                if *path == child && host.is_some_and(|k| k.is_file()) {
+                    continue;
+                }
+                let root = tree.lower.as_ref().expect("a lower file is in an overlay");
+                let mut from = root.open(path)?;
+                let mut to = std::fs::File::create(&target)?;
+                std::io::copy(&mut from, &mut to)?;
+                saved.entries += 1;
+            }
+            Content::Symlink(link) => {
+                let same = host.is_some_and(|k| k.is_symlink())
+                    && tree
+                        .lower
+                        .as_ref()
+                        .and_then(|r| r.read_link_contents(&child).ok())
+                        == Some(PathBuf::from(link));
+                if !same {
+                    make_symlink(link, &target)?;
+                    saved.entries += 1;
+                }
+            }
+            Content::Dir { .. } => {
+                if !host.is_some_and(|k| k.is_dir()) {
+                    saved.entries += 1;
+                }
+                save_dir(tree, ino, &child, out, saved)?;
+                // A host directory with nothing changed beneath it leaves
+                // nothing behind (`remove_dir` only removes it if empty).
+                if host.is_some_and(|k| k.is_dir()) {
+                    let _ = std::fs::remove_dir(&target);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn make_symlink(link: &str, at: &Path) -> std::io::Result<()> {
+    std::os::unix::fs::symlink(link, at)
+}
+
+#[cfg(windows)]
+fn make_symlink(link: &str, at: &Path) -> std::io::Result<()> {
+    std::os::windows::fs::symlink_file(link, at)
 }
 
 /// A directory capability of a [`MemoryFs`].
@@ -1646,6 +1790,65 @@ mod tests {
         assert!(root.open_at("big", &trunc).is_ok());
         assert_eq!(root.stat_at("big", true).unwrap().size, 0);
         assert_eq!(std::fs::read(tmp.path().join("big")).unwrap().len(), 4096);
+    }
+
+    /// The saved upper layer holds exactly the changes: new and changed
+    /// files, moved host files, new directories and symlinks, and a
+    /// whiteout per removed host name; nothing for what was only read.
+    #[test]
+    fn overlay_saves_its_upper_layer() {
+        let tmp = lower_tree();
+        std::fs::create_dir_all(tmp.path().join("c/d")).unwrap();
+        std::fs::write(tmp.path().join("c/d/keep"), "k").unwrap();
+        let fs = MemoryFs::overlay(tmp.path()).unwrap();
+        let root = fs.root();
+        assert_eq!(read_all(&root, "a/f"), b"lower"); // read only
+        assert_eq!(names(&*open_dir(&root, "c/d")), ["keep"]); // listed only
+        let Opened::File(w) = root.open_at("a/g", &opts(false)).unwrap() else {
+            panic!()
+        };
+        w.pwrite(&[IoSlice::new(b"G")], 0).unwrap();
+        root.unlink_file_at("top").unwrap();
+        root.rename_at("a/f", &root, "b/f").unwrap();
+        root.create_dir_at("new").unwrap();
+        root.symlink_at("../a/g", "new/link").unwrap();
+
+        let out = tempfile::tempdir().unwrap();
+        let saved = fs.save_upper(&out.path().join("layer")).unwrap();
+        let layer = out.path().join("layer");
+        let mut got: Vec<String> = host_listing(&layer)
+            .into_iter()
+            .map(|(p, data)| {
+                let rel = p.strip_prefix(&layer).unwrap().display().to_string();
+                format!("{rel}={}", String::from_utf8_lossy(&data))
+            })
+            .collect();
+        got.sort();
+        let mut want = [
+            "a=",
+            "a/.wh.f=",
+            "a/g=Gee",
+            "b=",
+            "b/f=lower",
+            ".wh.top=",
+            "new=",
+            "new/link=Gee", // the symlink, read through
+        ];
+        want.sort();
+        assert_eq!(got, want);
+        assert_eq!(
+            std::fs::read_link(layer.join("new/link")).unwrap(),
+            Path::new("../a/g")
+        );
+        assert_eq!(
+            saved,
+            SavedLayer {
+                entries: 4,
+                whiteouts: 2
+            }
+        );
+        // Into a directory that is not empty: refused.
+        assert!(fs.save_upper(&layer).is_err());
     }
 
     fn open_dir(root: &MemoryDir, path: &str) -> Arc<dyn Dir> {

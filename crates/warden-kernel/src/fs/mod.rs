@@ -11,7 +11,8 @@
 //!   with `openat2(RESOLVE_BENEATH)` where the kernel has it and a careful
 //!   component-by-component walk where it does not, so races cannot escape.
 //! - [`memory`]: an in-memory tree, for tests, deterministic runs and
-//!   scratch space.
+//!   scratch space; and overlays, the same tree over a host directory that
+//!   is only read (`--dir HOST::GUEST::overlay`).
 //! - [`readonly`]: wraps any `Dir` and refuses every mutation with `rofs`.
 
 pub mod descriptor;
