@@ -140,6 +140,25 @@ const IOVS: u32 = 512;
 pub enum Backend {
     Host,
     Memory,
+    /// The host directory `root/rw`, holding [`seed_tree`] at each reset.
+    SeededHost,
+    /// An overlay over `root/lower`, which holds [`seed_tree`] and must
+    /// never change.
+    Overlay,
+}
+
+/// A small tree made of the names the calls use (`a`-`d`), so that calls
+/// meet what was there before them: a/b (a file), a/c (a symlink to b),
+/// a/d/ (an empty directory), c (a file), d/ (a directory holding d/a).
+pub fn seed_tree(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir.join("a/d"))?;
+    std::fs::create_dir_all(dir.join("d"))?;
+    std::fs::write(dir.join("a/b"), "seeded a/b")?;
+    std::fs::write(dir.join("c"), "seeded c")?;
+    std::fs::write(dir.join("d/a"), "seeded d/a")?;
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("b", dir.join("a/c"))?;
+    Ok(())
 }
 
 struct State {
@@ -180,6 +199,7 @@ pub struct Harness {
     fs_template: Vec<u8>,
     canary_before: BTreeMap<String, String>,
     ro_before: BTreeMap<String, String>,
+    lower_before: BTreeMap<String, String>,
 }
 
 fn module_text() -> String {
@@ -246,6 +266,10 @@ impl Harness {
         }
         std::fs::write(root.join("ro/file"), "read only")?;
         std::fs::write(root.join("canary/secret"), "canary")?;
+        let lower = root.join("lower");
+        if backend == Backend::Overlay && !lower.exists() {
+            seed_tree(&lower)?;
+        }
         let mut config = Config::new();
         config.epoch_interruption(false);
         let engine = Engine::new(&config)?;
@@ -262,6 +286,7 @@ impl Harness {
             fs_template: fscalls::template(),
             canary_before: snapshot(&root.join("canary")),
             ro_before: snapshot(&root.join("ro")),
+            lower_before: snapshot(&lower),
         })
     }
 
@@ -276,8 +301,10 @@ impl Harness {
     /// backend.
     pub fn rw_dir(&self) -> anyhow::Result<Arc<dyn Dir>> {
         Ok(match self.backend {
-            Backend::Host => Arc::new(HostDir::open_ambient(&self.root.join("rw"))?),
-            Backend::Memory => Arc::new(self.memory_fs().root()),
+            Backend::Host | Backend::SeededHost => {
+                Arc::new(HostDir::open_ambient(&self.root.join("rw"))?)
+            }
+            Backend::Memory | Backend::Overlay => Arc::new(self.memory_fs().root()),
         })
     }
 
@@ -287,13 +314,20 @@ impl Harness {
     /// directory and harness per input).
     pub fn reset(&self) -> anyhow::Result<()> {
         match self.backend {
-            Backend::Host => {
+            Backend::Host | Backend::SeededHost => {
                 let rw = self.root.join("rw");
                 std::fs::remove_dir_all(&rw)?;
                 std::fs::create_dir(&rw)?;
+                if self.backend == Backend::SeededHost {
+                    seed_tree(&rw)?;
+                }
             }
             Backend::Memory => {
                 *self.memory_fs.lock().unwrap_or_else(|e| e.into_inner()) = MemoryFs::new();
+            }
+            Backend::Overlay => {
+                *self.memory_fs.lock().unwrap_or_else(|e| e.into_inner()) =
+                    MemoryFs::overlay(&self.root.join("lower"))?;
             }
         }
         Ok(())
@@ -421,6 +455,9 @@ impl Harness {
         }
         if snapshot(&self.root.join("ro")) != self.ro_before {
             anyhow::bail!("the read-only preopen changed");
+        }
+        if snapshot(&self.root.join("lower")) != self.lower_before {
+            anyhow::bail!("the overlay's lower directory changed on the host");
         }
         Ok(())
     }
@@ -618,6 +655,51 @@ mod tests {
             }
         }
         assert!(compared > 3000, "only {compared} calls compared");
+    }
+
+    /// The same for overlays, from a tree that is there before the calls
+    /// (so they read, change, remove and rename what the lower layer
+    /// holds): a seeded host directory and an overlay over the same seed
+    /// answer alike call for call, and end with the same trees when they
+    /// made the same calls. The lower directory never changes
+    /// (`check_untouched`).
+    #[test]
+    fn host_and_overlay_backends_answer_alike() {
+        let (dh, dov) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let host = Harness::new(dh.path(), Backend::SeededHost).unwrap();
+        let overlay = Harness::new(dov.path(), Backend::Overlay).unwrap();
+        let (mut compared, mut trees) = (0, 0);
+        for input in inputs(91, 400, 120) {
+            host.reset().unwrap();
+            overlay.reset().unwrap();
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            host.run_fs_recorded(&input, &mut a).unwrap();
+            overlay.run_fs_recorded(&input, &mut b).unwrap();
+            for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+                if x.is_none() || y.is_none() {
+                    break;
+                }
+                assert_eq!(
+                    x,
+                    y,
+                    "call {i}: host {x:?}, overlay {y:?}; calls:\n{}",
+                    fscalls::describe(&input)[..=i].join("\n")
+                );
+                compared += 1;
+            }
+            if a == b {
+                let (ht, ot) = (host.rw_tree().unwrap(), overlay.rw_tree().unwrap());
+                assert_eq!(
+                    ht,
+                    ot,
+                    "trees differ; calls:\n{}",
+                    fscalls::describe(&input).join("\n")
+                );
+                trees += 1;
+            }
+        }
+        assert!(compared > 3000, "only {compared} calls compared");
+        assert!(trees > 100, "only {trees} trees compared");
     }
 
     #[test]

@@ -115,14 +115,21 @@ impl Dir for HostDir {
         // std needs write access to create or truncate; rights, not the host
         // open mode, decide what the guest may do with the descriptor.
         let write = opts.write || opts.create || opts.truncate;
-        o.read(opts.read || !write);
-        o.write(write);
+        // An open that needs a directory never writes or truncates on the
+        // host: it can only succeed on a directory, which it may not write
+        // (`isdir` below), and a file it finds must be left as it was. (A
+        // followed open checks the type after opening, so O_TRUNC here once
+        // emptied a file before answering `notdir`: found by comparing
+        // overlays with the host.)
+        let host_write = write && !opts.directory;
+        o.read(opts.read || !host_write);
+        o.write(host_write);
         if opts.create && opts.exclusive {
             o.create_new(true);
         } else if opts.create {
             o.create(true);
         }
-        o.truncate(opts.truncate);
+        o.truncate(opts.truncate && !opts.directory);
         o.follow(if opts.follow {
             FollowSymlinks::Yes
         } else {
@@ -525,6 +532,29 @@ mod tests {
         std::os::unix::fs::symlink("../outside", tmp.path().join("sandbox/l_out")).unwrap();
         let dir = HostDir::open_ambient(&tmp.path().join("sandbox")).unwrap();
         (tmp, dir)
+    }
+
+    /// An open that needs a directory and truncates, on a file, answers
+    /// `notdir` and leaves the file whole (it was emptied first, when the
+    /// last link was followed), and on a directory answers `isdir`.
+    #[test]
+    fn a_directory_open_never_truncates_a_file() {
+        let (tmp, dir) = layout();
+        let f = tmp.path().join("sandbox/f");
+        std::fs::write(&f, "kept").unwrap();
+        std::fs::create_dir(tmp.path().join("sandbox/d")).unwrap();
+        for follow in [true, false] {
+            let opts = OpenOptions {
+                directory: true,
+                truncate: true,
+                write: true,
+                follow,
+                ..Default::default()
+            };
+            assert!(matches!(dir.open_at("f", &opts), Err(Errno::Notdir)));
+            assert_eq!(std::fs::read(&f).unwrap(), b"kept", "follow: {follow}");
+            assert!(matches!(dir.open_at("d", &opts), Err(Errno::Isdir)));
+        }
     }
 
     /// Found by the escape matrix: a stat without following the last link
