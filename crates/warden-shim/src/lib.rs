@@ -16,6 +16,8 @@
 //!   its container path (read-only when mounted read-only); nothing else of
 //!   the image is visible;
 //! - [`cgroup`]: the container's memory limit becomes the guest's memory cap;
+//! - [`operator`]: the node operator's policy file (`WARDEN_SHIM_POLICY`)
+//!   narrows and adds to every container's grants;
 //! - [`compiler`] and [`host_dirs`]: compiled code is kept, in containerd's
 //!   content store for OCI wasm layers and in Warden's compile cache for
 //!   modules inside an image's files, so a second start does not compile.
@@ -27,6 +29,7 @@ pub mod cgroup;
 pub mod compiler;
 pub mod host_dirs;
 pub mod mounts;
+pub mod operator;
 pub mod sandbox;
 
 use containerd_shim_wasm::shim::{Compiler, Shim, Version};

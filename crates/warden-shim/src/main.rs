@@ -6,6 +6,7 @@ fn main() {
     use containerd_shim_wasm::shim::Cli as _;
     // Before the shim forks anything: every container's runner inherits it.
     warden_shim::host_dirs::open_before_containers();
+    warden_shim::operator::load_before_containers();
     warden_shim::WardenShim::run(None);
 }
 

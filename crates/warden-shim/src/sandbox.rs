@@ -17,7 +17,7 @@ use tokio::signal::unix::{signal, SignalKind};
 use warden::policy::{ByteCount, DirGrant, DirMode};
 use warden::{Exit, Policy, SandboxBuilder, ServeOptions};
 
-use crate::{cgroup, host_dirs, mounts};
+use crate::{cgroup, host_dirs, mounts, operator};
 
 /// Where a `wasi:http/proxy` component is served unless the container's
 /// environment names another address (see [`SERVE_ADDR_VARS`]).
@@ -157,7 +157,12 @@ impl Workload {
         let b = warden::Sandbox::builder()
             .args(&self.args)
             .compile_cache(host_dirs::cache());
-        b.policy(&self.policy(mountinfo))
+        let policy = self.policy(mountinfo);
+        let policy = match operator::policy()? {
+            Some(op) => operator::apply(policy, op)?,
+            None => policy,
+        };
+        b.policy(&policy)
     }
 
     /// The spec's grants as a Warden policy (the type of `warden run

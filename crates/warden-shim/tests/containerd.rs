@@ -144,6 +144,66 @@ fn ctr_runs_wasi_0_1_and_0_2_workloads_on_warden() {
     }
 }
 
+/// The operator's policy (`WARDEN_SHIM_POLICY` in containerd's
+/// environment) applies to every container: a read-write mount made an
+/// overlay (the guest writes, the host directory stays as it was), a
+/// variable added; a policy file that does not parse refuses every
+/// container rather than running it with less than the operator said.
+#[test]
+fn ctr_applies_the_operators_policy() {
+    let files = tempfile::tempdir().unwrap();
+    let policy = files.path().join("operator.toml");
+    std::fs::write(
+        &policy,
+        "[[dir]]\nhost = \"*\"\nguest = \"*\"\nmode = \"overlay\"\n\n[env]\nset = { FROM_OPERATOR = \"yes\" }\n",
+    )
+    .unwrap();
+    let c = Containerd::start_with_env(&[("WARDEN_SHIM_POLICY", &policy)]);
+    let image = c.image(
+        "probe-operator",
+        &common::probe("wasm32-wasip1"),
+        0o644,
+        &[],
+    );
+    let data = c.dir.path().join("operator-data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(data.join("note"), "from the host\n").unwrap();
+    let rw = format!(
+        "type=bind,src={},dst=/data,options=rbind:rw",
+        data.display()
+    );
+    let mounts = ["--mount", rw.as_str()];
+    let out = c.run(&mounts, &image, "op-write", &["write", "/data/note"]);
+    assert_ok(&out, "write to an overlaid mount");
+    assert_eq!(stdout(&out), "written\n");
+    assert_eq!(
+        std::fs::read_to_string(data.join("note")).unwrap(),
+        "from the host\n",
+        "the operator's overlay let a write reach the host"
+    );
+    let out = c.run(&mounts, &image, "op-cat", &["cat", "/data/note"]);
+    assert_eq!(stdout(&out), "from the host\n");
+    let out = c.run(&[], &image, "op-env", &["env", "FROM_OPERATOR"]);
+    assert_eq!(stdout(&out), "yes\n");
+    drop(c);
+
+    std::fs::write(&policy, "[[dir]]\nmode = \"sideways\"\n").unwrap();
+    let c = Containerd::start_with_env(&[("WARDEN_SHIM_POLICY", &policy)]);
+    let image = c.image(
+        "probe-operator",
+        &common::probe("wasm32-wasip1"),
+        0o644,
+        &[],
+    );
+    let out = c.run(&[], &image, "op-bad", &[]);
+    assert_ne!(
+        out.status.code(),
+        Some(0),
+        "ran despite a broken policy: {out:?}"
+    );
+    assert_eq!(stdout(&out), "", "the program ran");
+}
+
 /// GET `path` on `port` of 127.0.0.1, HTTP/1.1: the whole answer.
 fn get(port: u16, path: &str) -> std::io::Result<String> {
     let mut s = TcpStream::connect(("127.0.0.1", port))?;

@@ -99,6 +99,12 @@ pub struct Containerd {
 
 impl Containerd {
     pub fn start() -> Containerd {
+        Containerd::start_with_env(&[])
+    }
+
+    /// [`Containerd::start`], with these variables in containerd's (and so
+    /// the shim's) environment.
+    pub fn start_with_env(env: &[(&str, &Path)]) -> Containerd {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let d = dir.path();
         let socket = d.join("containerd.sock");
@@ -135,6 +141,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.b
             .env("PATH", path)
             // The shim's compile cache, in this test's directory.
             .env("WARDEN_CACHE_DIR", d.join("cache"))
+            .envs(env.iter().map(|(k, v)| (*k, *v)))
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log"))
             .stderr(log)
