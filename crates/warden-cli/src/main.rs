@@ -204,11 +204,10 @@ fn run(args: RunArgs) -> anyhow::Result<i32> {
     let settings = args.settings()?;
     let file = args.file();
     let builder = sandbox(&args.sandbox, &settings)?;
-    let bytes =
-        std::fs::read(&file).with_context(|| format!("cannot read `{}`", file.display()))?;
-    let outcome = builder
-        .build()?
-        .run(&bytes, args.invoke.as_deref(), &settings.invoke_args)?;
+    let outcome =
+        builder
+            .build()?
+            .run_path(&file, args.invoke.as_deref(), &settings.invoke_args)?;
     let _ = std::io::stdout().flush();
     match &outcome.exit {
         Exit::Status(_) => {

@@ -122,21 +122,11 @@ pub fn compile_cached(
     let Some(dir) = dir else {
         return compile(engine, bytes);
     };
-    let key = format!(
-        "{}-{:016x}",
-        blake3::hash(bytes).to_hex(),
-        engine_hash(engine)
-    );
-    let path = dir.join(&key[..2]).join(format!("{key}.bin"));
-    if let Ok(data) = std::fs::read(&path) {
-        match check(CACHE_MAGIC, engine, &data).and_then(|(c, p)| load(engine, c, p)) {
-            Ok(compiled) => {
-                tracing::debug!(path = %path.display(), "compile cache hit");
-                return Ok(compiled);
-            }
-            Err(e) => tracing::warn!(path = %path.display(), "compile cache entry ignored: {e}"),
-        }
+    let content = blake3::hash(bytes).to_hex();
+    if let Some(compiled) = load_entry(engine, dir, &content) {
+        return Ok(compiled);
     }
+    let path = entry_path(engine, dir, &content);
     let compiled = compile(engine, bytes)?;
     let payload = match &compiled {
         Compiled::Module(m) => m.serialize(),
@@ -157,6 +147,104 @@ pub fn compile_cached(
 }
 
 /// Writes via a temporary file and a rename, so a reader never sees half.
+/// Where the code compiled by `engine` for the bytes whose BLAKE3 hash is
+/// `content` (hex) lives in the cache `dir`.
+fn entry_path(engine: &Engine, dir: &Path, content: &str) -> PathBuf {
+    let key = format!("{content}-{:016x}", engine_hash(engine));
+    dir.join(&key[..2]).join(format!("{key}.bin"))
+}
+
+/// The cached code for the bytes hashing to `content`, if there is a sound
+/// entry (a damaged or stale one is reported and left to be replaced).
+fn load_entry(engine: &Engine, dir: &Path, content: &str) -> Option<Compiled> {
+    let path = entry_path(engine, dir, content);
+    let data = std::fs::read(&path).ok()?;
+    match check(CACHE_MAGIC, engine, &data).and_then(|(c, p)| load(engine, c, p)) {
+        Ok(compiled) => {
+            tracing::debug!(path = %path.display(), "compile cache hit");
+            Some(compiled)
+        }
+        Err(e) => {
+            tracing::warn!(path = %path.display(), "compile cache entry ignored: {e}");
+            None
+        }
+    }
+}
+
+/// What the cache remembers of a program file by its identity, so a warm
+/// start neither reads nor hashes it (reading and hashing a 2 MB program
+/// was a third of a hello world's start-up).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Remembered {
+    /// BLAKE3 (hex) of the file's bytes: the key of its compiled code.
+    pub content: String,
+    /// It needs the engine with component-model async (a WASI 0.3
+    /// component, or a 0.2 one using async built-ins).
+    pub concurrent: bool,
+}
+
+/// A program file's identity: device, inode, size, and modification and
+/// change times to the nanosecond. Any write changes the change time,
+/// which no user can set back; a file replaced by another gets a new one.
+#[cfg(unix)]
+fn identity_path(engine: &Engine, dir: &Path, meta: &std::fs::Metadata) -> PathBuf {
+    use std::os::unix::fs::MetadataExt;
+    let mut h = blake3::Hasher::new();
+    for v in [
+        meta.dev(),
+        meta.ino(),
+        meta.size(),
+        meta.mtime() as u64,
+        meta.mtime_nsec() as u64,
+        meta.ctime() as u64,
+        meta.ctime_nsec() as u64,
+        engine_hash(engine),
+    ] {
+        h.update(&v.to_le_bytes());
+    }
+    let key = h.finalize().to_hex();
+    dir.join("files").join(&key[..2]).join(&key[..])
+}
+
+/// What was remembered of the file with metadata `meta` for `engine`.
+#[cfg(unix)]
+pub fn recall(engine: &Engine, dir: &Path, meta: &std::fs::Metadata) -> Option<Remembered> {
+    let text = std::fs::read_to_string(identity_path(engine, dir, meta)).ok()?;
+    let (content, concurrent) = text.trim_end().split_once(' ')?;
+    let valid = content.len() == 64 && content.bytes().all(|b| b.is_ascii_hexdigit());
+    valid.then(|| Remembered {
+        content: content.to_owned(),
+        concurrent: concurrent == "1",
+    })
+}
+
+/// The code for `content` (BLAKE3 hex of a program's bytes) compiled by
+/// `engine`, from the cache.
+pub fn load_remembered(engine: &Engine, dir: &Path, content: &str) -> Option<Compiled> {
+    load_entry(engine, dir, content)
+}
+
+/// Remembers the file with metadata `meta` (for `engine`, the engine it
+/// was first tried on) as `what`. Not while the file may still be in the
+/// middle of being written: a file changed in the last two seconds could
+/// change again within the same timestamp on a coarse filesystem, so it is
+/// read and hashed until it is older (git's "racily clean" rule).
+#[cfg(unix)]
+pub fn remember(engine: &Engine, dir: &Path, meta: &std::fs::Metadata, what: &Remembered) {
+    use std::os::unix::fs::MetadataExt;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    if now - meta.mtime().max(meta.ctime()) < 2 {
+        return;
+    }
+    let line = format!("{} {}\n", what.content, u8::from(what.concurrent));
+    if let Err(e) = write_atomically(&identity_path(engine, dir, meta), line.as_bytes()) {
+        tracing::debug!("compile cache index not written: {e}");
+    }
+}
+
 fn write_atomically(path: &Path, data: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().expect("cache paths have a parent");
     std::fs::create_dir_all(dir)?;

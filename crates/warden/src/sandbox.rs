@@ -550,22 +550,42 @@ impl Sandbox {
 impl Sandbox {
     /// Runs the program in the file at `path` (binary or text format).
     pub fn run_file(self, path: &Path) -> anyhow::Result<Outcome> {
-        let bytes =
-            std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
-        self.run(&bytes, None, &[])
+        self.run_path(path, None, &[])
+    }
+
+    /// [`Sandbox::run`] of the program in the file at `path`. When the
+    /// compile cache remembers this very file (its identity: device, inode,
+    /// size, modification and change times), the file is neither read nor
+    /// hashed: its compiled code is loaded directly.
+    pub fn run_path(
+        self,
+        path: &Path,
+        invoke: Option<&str>,
+        invoke_args: &[String],
+    ) -> anyhow::Result<Outcome> {
+        self.with_saves(|s| s.run_path_program(path, invoke, invoke_args))
     }
 
     /// Runs `bytes`: its `_start`, or the export `invoke` with `invoke_args`
     /// (after `_initialize`, if the module has one). Then writes out the
     /// directories the policy asked to save, however the run ended.
     pub fn run(
-        mut self,
+        self,
         bytes: &[u8],
         invoke: Option<&str>,
         invoke_args: &[String],
     ) -> anyhow::Result<Outcome> {
+        self.with_saves(|s| s.run_program(bytes, invoke, invoke_args))
+    }
+
+    /// Runs `f`, then writes out the directories the policy asked to save,
+    /// however the run ended.
+    fn with_saves(
+        mut self,
+        f: impl FnOnce(Sandbox) -> anyhow::Result<Outcome>,
+    ) -> anyhow::Result<Outcome> {
         let saves = std::mem::take(&mut self.saves);
-        let outcome = self.run_program(bytes, invoke, invoke_args);
+        let outcome = f(self);
         for (fs, out) in saves {
             fs.save_upper(&out).with_context(|| {
                 format!("cannot save the directory's changes to `{}`", out.display())
@@ -574,12 +594,64 @@ impl Sandbox {
         outcome
     }
 
+    #[cfg_attr(not(unix), allow(unused_mut))]
+    fn run_path_program(
+        mut self,
+        path: &Path,
+        invoke: Option<&str>,
+        invoke_args: &[String],
+    ) -> anyhow::Result<Outcome> {
+        let cannot_read = || format!("cannot read `{}`", path.display());
+        let mut file = std::fs::File::open(path).with_context(cannot_read)?;
+        let meta = file.metadata().with_context(cannot_read)?;
+        #[cfg(unix)]
+        let (dir, base) = (self.cache_dir.clone(), self.engine.clone());
+        #[cfg(unix)]
+        if let Some(dir) = &dir {
+            if let Some(known) = crate::cache::recall(&base, dir, &meta) {
+                if !known.concurrent || self.wasi_p3 {
+                    if known.concurrent {
+                        self.use_concurrent_engine()?;
+                    }
+                    if let Some(c) =
+                        crate::cache::load_remembered(&self.engine, dir, &known.content)
+                    {
+                        return self.run_compiled(c, invoke, invoke_args);
+                    }
+                }
+            }
+        }
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        std::io::Read::read_to_end(&mut file, &mut bytes).with_context(cannot_read)?;
+        drop(file);
+        let compiled = self.compile_program(&bytes)?;
+        #[cfg(unix)]
+        if let Some(dir) = &dir {
+            if bytes.starts_with(b"\0asm") {
+                let known = crate::cache::Remembered {
+                    content: blake3::hash(&bytes).to_hex().to_string(),
+                    concurrent: self.concurrent,
+                };
+                crate::cache::remember(&base, dir, &meta, &known);
+            }
+        }
+        drop(bytes);
+        self.run_compiled(compiled, invoke, invoke_args)
+    }
+
     fn run_program(
         mut self,
         bytes: &[u8],
         invoke: Option<&str>,
         invoke_args: &[String],
     ) -> anyhow::Result<Outcome> {
+        let compiled = self.compile_program(bytes)?;
+        self.run_compiled(compiled, invoke, invoke_args)
+    }
+
+    /// The compiled form of `bytes` (binary, text, or `warden compile`
+    /// output), on the engine it needs (switched to when it needs another).
+    fn compile_program(&mut self, bytes: &[u8]) -> anyhow::Result<Compiled> {
         let bytes = &*to_binary(bytes)?;
         self.engine_for(bytes)?;
         let compiled = if bytes.starts_with(crate::cache::CWASM_MAGIC) {
@@ -617,6 +689,15 @@ impl Sandbox {
                 Err(e) => return Err(e),
             }
         };
+        Ok(compiled)
+    }
+
+    fn run_compiled(
+        self,
+        compiled: Compiled,
+        invoke: Option<&str>,
+        invoke_args: &[String],
+    ) -> anyhow::Result<Outcome> {
         let module = match compiled {
             Compiled::Module(m) => m,
             Compiled::Component(c) => {

@@ -125,3 +125,91 @@ fn precompiled_files_run_only_when_warden_wrote_them() {
     let e = load_precompiled(&other, &cwasm).err().expect("refused");
     assert!(format!("{e:#}").contains("other settings"), "{e:#}");
 }
+
+/// A WASI 0.1 program that exits with `status`, in the binary format.
+#[cfg(unix)]
+fn exits_with(status: i32) -> Vec<u8> {
+    wat::parse_str(format!(
+        r#"(module
+            (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+            (memory (export "memory") 1)
+            (func (export "_start") i32.const {status} call $exit))"#
+    ))
+    .unwrap()
+}
+
+#[cfg(unix)]
+fn run_path(cache: &Path, program: &Path) -> i32 {
+    warden::Sandbox::builder()
+        .compile_cache(Some(cache.to_path_buf()))
+        .build()
+        .unwrap()
+        .run_path(program, None, &[])
+        .unwrap()
+        .exit_status()
+}
+
+#[cfg(unix)]
+fn remembered(cache: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(subs) = std::fs::read_dir(cache.join("files")) else {
+        return out;
+    };
+    for sub in subs {
+        for e in std::fs::read_dir(sub.unwrap().path()).unwrap() {
+            out.push(e.unwrap().path());
+        }
+    }
+    out
+}
+
+/// A warm start by file: the cache remembers a program file by its
+/// identity and then loads its code without reading it (shown by pointing
+/// the remembered entry at another program's code); a file changed in any
+/// way is read again (a new change time), so a stale program never runs;
+/// a file changed in the last two seconds is not remembered yet.
+#[cfg(unix)]
+#[test]
+fn program_files_are_remembered_by_identity_and_never_stale() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let program = dir.path().join("app.wasm");
+    std::fs::write(&program, exits_with(7)).unwrap();
+    assert_eq!(run_path(&cache, &program), 7);
+    assert!(
+        remembered(&cache).is_empty(),
+        "a file just written is not remembered"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    assert_eq!(run_path(&cache, &program), 7);
+    let index = remembered(&cache);
+    assert_eq!(index.len(), 1, "the file is remembered once it is settled");
+
+    // The warm start does not read the file: point its entry at the code
+    // of another program (in the cache too), and that code runs.
+    let other = dir.path().join("other.wasm");
+    std::fs::write(&other, exits_with(5)).unwrap();
+    assert_eq!(run_path(&cache, &other), 5);
+    let other_hash = blake3::hash(&exits_with(5)).to_hex().to_string();
+    std::fs::write(&index[0], format!("{other_hash} 0\n")).unwrap();
+    assert_eq!(
+        run_path(&cache, &program),
+        5,
+        "the remembered entry was not used"
+    );
+    // A damaged entry is ignored: the file is read.
+    std::fs::write(&index[0], "not a hash\n").unwrap();
+    assert_eq!(run_path(&cache, &program), 7);
+
+    // Rewritten in place (same inode, size and modification time; only the
+    // change time tells): read again.
+    let old = std::fs::metadata(&program).unwrap().modified().unwrap();
+    std::fs::write(&program, exits_with(9)).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&program)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    assert_eq!(run_path(&cache, &program), 9);
+}
