@@ -534,6 +534,28 @@ mod tests {
         (tmp, dir)
     }
 
+    /// The one-name stat fast path (one `statx`) answers as the confined
+    /// resolution does: the link itself without following, `perm` for a
+    /// link out when following, `perm` for `..`, the file for a name.
+    #[test]
+    fn one_name_stats_stay_confined() {
+        let (tmp, dir) = layout();
+        std::fs::write(tmp.path().join("sandbox/f"), "four").unwrap();
+        std::os::unix::fs::symlink("f", tmp.path().join("sandbox/l_f")).unwrap();
+        let link = dir.stat_at("l_out", false).unwrap();
+        assert_eq!(link.filetype, Some(FileType::SymbolicLink));
+        assert!(matches!(dir.stat_at("l_out", true), Err(Errno::Perm)));
+        assert!(matches!(dir.stat_at("..", false), Err(Errno::Perm)));
+        assert!(matches!(dir.stat_at("..", true), Err(Errno::Perm)));
+        assert_eq!(dir.stat_at("f", false).unwrap().size, 4);
+        assert_eq!(dir.stat_at("l_f", true).unwrap().size, 4);
+        assert_eq!(
+            dir.stat_at(".", false).unwrap().filetype,
+            Some(FileType::Directory)
+        );
+        assert!(matches!(dir.stat_at("nothing", false), Err(Errno::Noent)));
+    }
+
     /// An open that needs a directory and truncates, on a file, answers
     /// `notdir` and leaves the file whole (it was emptied first, when the
     /// last link was followed), and on a directory answers `isdir`.
