@@ -627,7 +627,7 @@ fuel = 1000000
             err.contains("line 2") && err.contains("not a byte count"),
             "{err}"
         );
-        let err = Policy::from_toml("[[dir]]\nguest = \"/x\"\nmode = \"overlay\"\n")
+        let err = Policy::from_toml("[[dir]]\nguest = \"/x\"\nmode = \"sideways\"\n")
             .unwrap_err()
             .to_string();
         assert!(
@@ -645,7 +645,7 @@ fuel = 1000000
         let err = Policy::from_toml("[[dir]]\nhost = \"a\"\nguest = \"/a\"\nsize = 5\n")
             .unwrap_err()
             .to_string();
-        assert!(err.contains("memory modes"), "{err}");
+        assert!(err.contains("memory and overlay modes"), "{err}");
     }
 
     #[test]
