@@ -34,28 +34,36 @@ fn the_binary_reports_its_host_layer() {
     assert!(version.contains(want), "{version:?} lacks {want:?}");
 }
 
-#[test]
-fn official_testsuite_127_of_127() {
-    let script = repo_root().join("scripts/wasi-testsuite/run.py");
+/// Runs scripts/wasi-testsuite/run.py with `args` on this build's warden:
+/// (whether it exited 0, stdout, stderr), the summary lines echoed.
+fn run_suite(args: &[&str]) -> (bool, String, String) {
     let out = Command::new("python3")
-        .arg(&script)
+        .arg(repo_root().join("scripts/wasi-testsuite/run.py"))
+        .args(args)
         .arg("--runtime")
         .arg(warden_bin())
         .output()
         .expect("python3 runs the testsuite script");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let summary: Vec<&str> = stdout
         .lines()
         .filter(|l| {
-            l.starts_with("suite ") || l.starts_with("controls") || l.starts_with("testsuite:")
+            ["suite ", "controls", "testsuite:", "host tree"]
+                .iter()
+                .any(|p| l.starts_with(p))
         })
         .collect();
     eprintln!("{}", summary.join("\n"));
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out.status.success(), stdout, stderr)
+}
+
+#[test]
+fn official_testsuite_127_of_127() {
+    let (ok, stdout, stderr) = run_suite(&[]);
     assert!(
-        out.status.success() && stdout.contains("testsuite: 127 passed, 0 failed"),
-        "the official WASI testsuite did not pass in full:\n{}\n--- runner output ---\n{stdout}\n{stderr}",
-        summary.join("\n")
+        ok && stdout.contains("testsuite: 127 passed, 0 failed"),
+        "the official WASI testsuite did not pass in full:\n{stdout}\n{stderr}"
     );
     assert!(
         stdout.contains("controls (must fail): 2 of 2 failed"),
@@ -71,19 +79,9 @@ fn official_testsuite_127_of_127() {
 /// answering `invalid` (filesystem-io).
 #[test]
 fn official_testsuite_127_of_127_on_overlay_directories() {
-    let script = repo_root().join("scripts/wasi-testsuite/run.py");
-    let out = Command::new("python3")
-        .arg(&script)
-        .arg("--overlay")
-        .arg("--runtime")
-        .arg(warden_bin())
-        .output()
-        .expect("python3 runs the testsuite script");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (ok, stdout, stderr) = run_suite(&["--overlay"]);
     assert!(
-        out.status.success()
-            && stdout.contains("testsuite: 127 passed, 0 failed")
+        ok && stdout.contains("testsuite: 127 passed, 0 failed")
             && stdout.contains("host tree under the overlays: 0 paths changed"),
         "the official WASI testsuite did not pass in full on overlays:\n{stdout}\n{stderr}"
     );

@@ -144,6 +144,15 @@ fn ctr_runs_wasi_0_1_and_0_2_workloads_on_warden() {
     }
 }
 
+/// A containerd whose shims read the operator's policy `policy`, and the
+/// 0.1 probe's image imported into it.
+fn with_operator_policy(policy: &std::path::Path) -> (Containerd, String) {
+    let c = Containerd::start_with_env(&[("WARDEN_SHIM_POLICY", policy)]);
+    let probe = common::probe("wasm32-wasip1");
+    let image = c.image("probe-operator", &probe, 0o644, &[]);
+    (c, image)
+}
+
 /// The operator's policy (`WARDEN_SHIM_POLICY` in containerd's
 /// environment) applies to every container: a read-write mount made an
 /// overlay (the guest writes, the host directory stays as it was), a
@@ -158,13 +167,7 @@ fn ctr_applies_the_operators_policy() {
         "[[dir]]\nhost = \"*\"\nguest = \"*\"\nmode = \"overlay\"\n\n[env]\nset = { FROM_OPERATOR = \"yes\" }\n",
     )
     .unwrap();
-    let c = Containerd::start_with_env(&[("WARDEN_SHIM_POLICY", &policy)]);
-    let image = c.image(
-        "probe-operator",
-        &common::probe("wasm32-wasip1"),
-        0o644,
-        &[],
-    );
+    let (c, image) = with_operator_policy(&policy);
     let data = c.dir.path().join("operator-data");
     std::fs::create_dir_all(&data).unwrap();
     std::fs::write(data.join("note"), "from the host\n").unwrap();
@@ -188,13 +191,7 @@ fn ctr_applies_the_operators_policy() {
     drop(c);
 
     std::fs::write(&policy, "[[dir]]\nmode = \"sideways\"\n").unwrap();
-    let c = Containerd::start_with_env(&[("WARDEN_SHIM_POLICY", &policy)]);
-    let image = c.image(
-        "probe-operator",
-        &common::probe("wasm32-wasip1"),
-        0o644,
-        &[],
-    );
+    let (c, image) = with_operator_policy(&policy);
     let out = c.run(&[], &image, "op-bad", &[]);
     assert_ne!(
         out.status.code(),

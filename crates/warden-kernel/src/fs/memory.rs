@@ -888,8 +888,16 @@ impl Dir for MemoryDir {
                 return Err(Errno::Notdir);
             }
             if opts.truncate {
-                // Copied up empty: nothing of the host's bytes is needed.
-                tree.node_mut(ino).content = Content::File(Vec::new());
+                // Copied up empty: nothing of the host's bytes is needed;
+                // emptying a non-empty file changes it now, as on the host.
+                let emptied = !matches!(tree.node(ino).content, Content::LowerFile { size: 0, .. });
+                let n = tree.node_mut(ino);
+                n.content = Content::File(Vec::new());
+                if emptied {
+                    let now = realtime_ns();
+                    n.mtim = now;
+                    n.ctim = now;
+                }
             } else {
                 // The host file, opened for reading only whatever the guest
                 // asked: it reads through it until the first change.
@@ -910,7 +918,21 @@ impl Dir for MemoryDir {
                 drop(tree);
                 Ok(Opened::Dir(Arc::new(MemoryDir::new(self.fs.clone(), ino))))
             }
-            Content::LowerFile { .. } => {
+            Content::File(_) | Content::LowerFile { .. } => {
+                if opts.directory {
+                    return Err(Errno::Notdir);
+                }
+                if let Content::File(data) = &mut tree.node_mut(ino).content {
+                    if opts.truncate && !data.is_empty() {
+                        let old = data.len() as u64;
+                        data.clear();
+                        tree.used -= old;
+                        let now = realtime_ns();
+                        let n = tree.node_mut(ino);
+                        n.mtim = now;
+                        n.ctim = now;
+                    }
+                }
                 tree.node_mut(ino).handles += 1;
                 drop(tree);
                 Ok(Opened::File(Arc::new(MemoryFile {
@@ -923,33 +945,6 @@ impl Dir for MemoryDir {
                     readable: opts.read || !opts.write,
                     writable: opts.write,
                     lower,
-                })))
-            }
-            Content::File(data) => {
-                if opts.directory {
-                    return Err(Errno::Notdir);
-                }
-                if opts.truncate && !data.is_empty() {
-                    let old = data.len() as u64;
-                    data.clear();
-                    tree.used -= old;
-                    let now = realtime_ns();
-                    let n = tree.node_mut(ino);
-                    n.mtim = now;
-                    n.ctim = now;
-                }
-                tree.node_mut(ino).handles += 1;
-                drop(tree);
-                Ok(Opened::File(Arc::new(MemoryFile {
-                    fs: self.fs.clone(),
-                    ino,
-                    state: Mutex::new(FileState {
-                        pos: 0,
-                        flags: opts.fdflags,
-                    }),
-                    readable: opts.read || !opts.write,
-                    writable: opts.write,
-                    lower: None,
                 })))
             }
         }
@@ -1787,8 +1782,11 @@ mod tests {
             truncate: true,
             ..opts(false)
         };
+        let listed = root.stat_at("big", true).unwrap().mtim;
         assert!(root.open_at("big", &trunc).is_ok());
-        assert_eq!(root.stat_at("big", true).unwrap().size, 0);
+        let st = root.stat_at("big", true).unwrap();
+        assert_eq!(st.size, 0);
+        assert!(st.mtim > listed, "emptying a file changes its mtime");
         assert_eq!(std::fs::read(tmp.path().join("big")).unwrap().len(), 4096);
     }
 
