@@ -66,7 +66,6 @@ real = {
     "ripgrep": "ripgrep 15.2.0: `rg -j1 --sort path -n -i 'fn.[a-z_]+_at'` over this repository's crates/ and docs/",
     "pulldown-cmark": "pulldown-cmark 0.13.6: a 2 MB Markdown file to HTML",
     "hexyl": "hexyl 0.17.0: hex dump of 1 MiB",
-    "sd": "sd 1.0.0: `sd -p 'quick.([a-z]+)' 'slow-$1'` over 20,000 lines (to stdout)",
 }
 real_rows = []
 for name in real:
