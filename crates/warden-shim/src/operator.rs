@@ -75,20 +75,21 @@ pub fn apply(mut spec: Policy, operator: &Policy) -> anyhow::Result<Policy> {
                 if rule.save.is_some() {
                     bail!("{POLICY_VAR}: [[dir]] host = {host:?}: `save` writes into the container, whose files die with it");
                 }
+                // Checked whether or not a mount matches: a rule is valid
+                // or not whatever the container mounts.
+                if !matches!(mode, DirMode::Overlay | DirMode::Ro | DirMode::Rw) {
+                    bail!("{POLICY_VAR}: [[dir]] host = {host:?}: a mount may be made `ro` or `overlay`, not {mode:?}");
+                }
                 let every = host == Path::new("*");
                 for d in spec
                     .dirs
                     .iter_mut()
                     .filter(|d| every || d.host.as_deref() == Some(host))
                 {
-                    d.mode = match (d.mode, mode) {
-                        (_, DirMode::Overlay) => DirMode::Overlay,
-                        (_, DirMode::Ro) => DirMode::Ro,
-                        (current, DirMode::Rw) => current,
-                        (_, other) => bail!(
-                            "{POLICY_VAR}: [[dir]] host = {host:?}: a mount may be made `ro` or `overlay`, not {other:?}"
-                        ),
-                    };
+                    // `rw` leaves a mount as the spec made it.
+                    if mode != DirMode::Rw {
+                        d.mode = mode;
+                    }
                     if d.mode == DirMode::Overlay {
                         d.size = rule.size;
                         d.inodes = rule.inodes;

@@ -146,7 +146,6 @@ pub fn compile_cached(
     Ok(compiled)
 }
 
-/// Writes via a temporary file and a rename, so a reader never sees half.
 /// Where the code compiled by `engine` for the bytes whose BLAKE3 hash is
 /// `content` (hex) lives in the cache `dir`.
 fn entry_path(engine: &Engine, dir: &Path, content: &str) -> PathBuf {
@@ -154,9 +153,10 @@ fn entry_path(engine: &Engine, dir: &Path, content: &str) -> PathBuf {
     dir.join(&key[..2]).join(format!("{key}.bin"))
 }
 
-/// The cached code for the bytes hashing to `content`, if there is a sound
-/// entry (a damaged or stale one is reported and left to be replaced).
-fn load_entry(engine: &Engine, dir: &Path, content: &str) -> Option<Compiled> {
+/// The cached code for the bytes hashing to `content` (BLAKE3 hex), if
+/// there is a sound entry (a damaged or stale one is reported and left to
+/// be replaced).
+pub fn load_entry(engine: &Engine, dir: &Path, content: &str) -> Option<Compiled> {
     let path = entry_path(engine, dir, content);
     let data = std::fs::read(&path).ok()?;
     match check(CACHE_MAGIC, engine, &data).and_then(|(c, p)| load(engine, c, p)) {
@@ -218,19 +218,21 @@ pub fn recall(engine: &Engine, dir: &Path, meta: &std::fs::Metadata) -> Option<R
     })
 }
 
-/// The code for `content` (BLAKE3 hex of a program's bytes) compiled by
-/// `engine`, from the cache.
-pub fn load_remembered(engine: &Engine, dir: &Path, content: &str) -> Option<Compiled> {
-    load_entry(engine, dir, content)
-}
-
-/// Remembers the file with metadata `meta` (for `engine`, the engine it
-/// was first tried on) as `what`. Not while the file may still be in the
-/// middle of being written: a file changed in the last two seconds could
-/// change again within the same timestamp on a coarse filesystem, so it is
-/// read and hashed until it is older (git's "racily clean" rule).
+/// Remembers the file with metadata `meta` and contents `bytes` (for
+/// `engine`, the engine it was first tried on; `concurrent` as in
+/// [`Remembered`]). Not while the file may still be in the middle of being
+/// written: a file changed in the last two seconds could change again
+/// within the same timestamp on a coarse filesystem, so it is read and
+/// hashed until it is older (git's "racily clean" rule); the hash is only
+/// taken for a file that will be remembered.
 #[cfg(unix)]
-pub fn remember(engine: &Engine, dir: &Path, meta: &std::fs::Metadata, what: &Remembered) {
+pub fn remember(
+    engine: &Engine,
+    dir: &Path,
+    meta: &std::fs::Metadata,
+    bytes: &[u8],
+    concurrent: bool,
+) {
     use std::os::unix::fs::MetadataExt;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -239,7 +241,11 @@ pub fn remember(engine: &Engine, dir: &Path, meta: &std::fs::Metadata, what: &Re
     if now - meta.mtime().max(meta.ctime()) < 2 {
         return;
     }
-    let line = format!("{} {}\n", what.content, u8::from(what.concurrent));
+    let line = format!(
+        "{} {}\n",
+        blake3::hash(bytes).to_hex(),
+        u8::from(concurrent)
+    );
     if let Err(e) = write_atomically(&identity_path(engine, dir, meta), line.as_bytes()) {
         tracing::debug!("compile cache index not written: {e}");
     }

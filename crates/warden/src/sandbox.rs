@@ -613,9 +613,7 @@ impl Sandbox {
                     if known.concurrent {
                         self.use_concurrent_engine()?;
                     }
-                    if let Some(c) =
-                        crate::cache::load_remembered(&self.engine, dir, &known.content)
-                    {
+                    if let Some(c) = crate::cache::load_entry(&self.engine, dir, &known.content) {
                         return self.run_compiled(c, invoke, invoke_args);
                     }
                 }
@@ -628,11 +626,7 @@ impl Sandbox {
         #[cfg(unix)]
         if let Some(dir) = &dir {
             if bytes.starts_with(b"\0asm") {
-                let known = crate::cache::Remembered {
-                    content: blake3::hash(&bytes).to_hex().to_string(),
-                    concurrent: self.concurrent,
-                };
-                crate::cache::remember(&base, dir, &meta, &known);
+                crate::cache::remember(&base, dir, &meta, &bytes, self.concurrent);
             }
         }
         drop(bytes);

@@ -305,13 +305,8 @@ impl Tree {
 /// directories and symlinks; other kinds (sockets, devices, FIFOs) and names
 /// that are not UTF-8 (which no WASI path can name) are left out.
 fn list_lower(root: &cap_std::fs::Dir, path: &Path) -> Result<Vec<LowerEntry>> {
-    let iter = if path.as_os_str().is_empty() {
-        root.entries()?
-    } else {
-        root.read_dir(path)?
-    };
     let mut out = Vec::new();
-    for entry in iter {
+    for entry in read_lower_dir(root, path)? {
         let entry = entry?;
         let Ok(name) = entry.file_name().into_string() else {
             continue;
@@ -349,6 +344,16 @@ fn list_lower(root: &cap_std::fs::Dir, path: &Path) -> Result<Vec<LowerEntry>> {
         });
     }
     Ok(out)
+}
+
+/// The entries of the lower directory `path` beneath `root` (the empty
+/// path: the root itself, which cap-std names differently).
+fn read_lower_dir(root: &cap_std::fs::Dir, path: &Path) -> std::io::Result<cap_std::fs::ReadDir> {
+    if path.as_os_str().is_empty() {
+        root.entries()
+    } else {
+        root.read_dir(path)
+    }
 }
 
 /// Where a path led.
@@ -740,16 +745,9 @@ fn save_dir(
     // Host names the guest removed (or that the guest's directory here,
     // moved or made anew, never had).
     let host_names: Vec<String> = match (&tree.lower, lower_kind(tree, rel)) {
-        (Some(root), Some(k)) if k.is_dir() => {
-            let listing = if rel.as_os_str().is_empty() {
-                root.entries()?
-            } else {
-                root.read_dir(rel)?
-            };
-            listing
-                .filter_map(|e| e.ok()?.file_name().into_string().ok())
-                .collect()
-        }
+        (Some(root), Some(k)) if k.is_dir() => read_lower_dir(root, rel)?
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .collect(),
         _ => Vec::new(),
     };
     for name in host_names {
@@ -882,11 +880,16 @@ impl Dir for MemoryDir {
             }
         };
         let write = opts.write || opts.truncate;
+        if opts.directory
+            && matches!(
+                tree.node(ino).content,
+                Content::File(_) | Content::LowerFile { .. }
+            )
+        {
+            return Err(Errno::Notdir);
+        }
         let mut lower = None;
         if let Content::LowerFile { path, .. } = &tree.node(ino).content {
-            if opts.directory {
-                return Err(Errno::Notdir);
-            }
             if opts.truncate {
                 // Copied up empty: nothing of the host's bytes is needed;
                 // emptying a non-empty file changes it now, as on the host.
@@ -919,9 +922,6 @@ impl Dir for MemoryDir {
                 Ok(Opened::Dir(Arc::new(MemoryDir::new(self.fs.clone(), ino))))
             }
             Content::File(_) | Content::LowerFile { .. } => {
-                if opts.directory {
-                    return Err(Errno::Notdir);
-                }
                 if let Content::File(data) = &mut tree.node_mut(ino).content {
                     if opts.truncate && !data.is_empty() {
                         let old = data.len() as u64;
