@@ -69,6 +69,38 @@ fn proc_exit_status_is_the_process_status() {
     assert_eq!(warden(&["run", m.to_str().unwrap()]).status.code(), Some(7));
 }
 
+/// Wasmtime 48 runs modules that use the exception-handling proposal
+/// (`try_table`, `throw`, `exnref`) by default; programs built by
+/// toolchains with exceptions on (Yosys from PyPI, for one) need it. Warden
+/// once refused them at load ("exception refs not supported").
+#[test]
+fn exception_handling_is_on_as_in_wasmtime() {
+    let d = tempfile::tempdir().unwrap();
+    let m = wat(
+        &d,
+        "eh.wat",
+        r#"(module (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+             (memory (export "memory") 1)
+             (tag $e (param i32))
+             (func $thrower (param i32) (throw $e (local.get 0)))
+             ;; catches as an exnref, throws it again with throw_ref, and
+             ;; the outer handler gets the payload: 40 + 2 = 42.
+             (func $twice (result i32)
+               (block $outer (result i32)
+                 (try_table (catch $e $outer)
+                   (block $inner (result i32 exnref)
+                     (try_table (catch_ref $e $inner) (call $thrower (i32.const 40)))
+                     (unreachable))
+                   (throw_ref)
+                   (drop))
+                 (unreachable))
+               (i32.add (i32.const 2)))
+             (func (export "_start") (call $exit (call $twice))))"#,
+    );
+    let o = warden(&["run", m.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(42), "{}", stderr(&o));
+}
+
 #[test]
 fn unknown_import_names_it() {
     let d = tempfile::tempdir().unwrap();
