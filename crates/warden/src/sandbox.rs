@@ -702,7 +702,11 @@ impl Sandbox {
             }
         };
         let mut linker: Linker<Host> = Linker::new(&self.engine);
-        warden_p1::add_to_linker(&mut linker)?;
+        // Only what the module imports: an import of anything else is
+        // refused below all the same, by name.
+        let imports: std::collections::HashSet<(&str, &str)> =
+            module.imports().map(|i| (i.module(), i.name())).collect();
+        warden_p1::add_to_linker_for(&mut linker, |m, n| imports.contains(&(m, n)))?;
         let mut store = new_store(&self.engine, &self.limits, self.kernel, None)?;
         for import in module.imports() {
             let known = linker.get_by_import(&mut store, &import).is_some();
