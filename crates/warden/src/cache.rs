@@ -1,11 +1,17 @@
 //! Compiled code on disk: the compile cache, and `warden compile` output.
 //!
-//! Both store wasmtime's serialized code behind a small header of Warden's
+//! Both carry wasmtime's serialized code with a small header of Warden's
 //! own: a magic string, the engine's compatibility hash, and a BLAKE3 hash of
-//! the payload. An entry whose header or hash does not match is not trusted:
-//! the cache recompiles and overwrites it, and `warden run` refuses a
-//! `.cwasm` it did not write. This module is the only place Warden asks
-//! wasmtime to load machine code without compiling it, which is `unsafe`.
+//! the code. A `.cwasm` is the header followed by the code, in one file. A
+//! cache entry is two files: `KEY.bin`, the code alone, so that wasmtime
+//! maps it into memory instead of Warden reading and copying it (for a 20
+//! MB program that was most of a warm start), and `KEY.seal`, the header
+//! and, once the code was checked against the hash, the identity of the
+//! `.bin` checked (see [`Identity`]). An entry whose header does not match,
+//! or whose code was changed since and fails the hash, is not trusted: the
+//! cache recompiles and overwrites it, and `warden run` refuses a `.cwasm`
+//! it did not write. This module is the only place Warden asks wasmtime to
+//! load machine code without compiling it, which is `unsafe`.
 
 use anyhow::{bail, Context as _};
 use std::hash::{Hash, Hasher};
@@ -14,8 +20,8 @@ use std::path::{Path, PathBuf};
 use wasmtime::component::Component;
 use wasmtime::{Engine, Module};
 
-/// Marks a cache entry.
-const CACHE_MAGIC: &[u8; 16] = b"WARDEN-CACHE-v1\n";
+/// Marks a cache entry's seal.
+const CACHE_MAGIC: &[u8; 16] = b"WARDEN-CACHE-v2\n";
 /// Marks a file written by `warden compile`.
 pub const CWASM_MAGIC: &[u8; 16] = b"WARDEN-CWASM-v1\n";
 const HEADER: usize = 16 + 8 + 1 + 32;
@@ -47,13 +53,21 @@ fn engine_hash(engine: &Engine) -> u64 {
     h.finish()
 }
 
-fn header(magic: &[u8; 16], engine: &Engine, component: bool, payload: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(HEADER + payload.len());
+/// The header for `payload`, followed by `rest` (a `.cwasm`: the payload;
+/// a cache seal: nothing, or the identity of the code checked).
+fn header(
+    magic: &[u8; 16],
+    engine: &Engine,
+    component: bool,
+    rest: &[u8],
+    payload: &[u8],
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(HEADER + rest.len());
     out.extend_from_slice(magic);
     out.extend_from_slice(&engine_hash(engine).to_le_bytes());
     out.push(component as u8);
     out.extend_from_slice(blake3::hash(payload).as_bytes());
-    out.extend_from_slice(payload);
+    out.extend_from_slice(rest);
     out
 }
 
@@ -88,6 +102,119 @@ fn load(engine: &Engine, component: bool, payload: &[u8]) -> anyhow::Result<Comp
     } else {
         Compiled::Module(unsafe { Module::deserialize(engine, payload) }?)
     })
+}
+
+/// What a cache entry's code file was when its hash was last checked:
+/// device, inode, size, and modification and change times to the
+/// nanosecond. Any write to the file changes its change time, which no
+/// user can set back, and a file put in its place has another inode; so
+/// code with the same identity is the code that was checked.
+#[derive(PartialEq)]
+struct Identity([u64; 7]);
+
+impl Identity {
+    const LEN: usize = 7 * 8;
+
+    #[cfg(unix)]
+    fn of(meta: &std::fs::Metadata) -> Option<Identity> {
+        use std::os::unix::fs::MetadataExt;
+        Some(Identity([
+            meta.dev(),
+            meta.ino(),
+            meta.size(),
+            meta.mtime() as u64,
+            meta.mtime_nsec() as u64,
+            meta.ctime() as u64,
+            meta.ctime_nsec() as u64,
+        ]))
+    }
+
+    /// Elsewhere the code is checked against its hash at every load.
+    #[cfg(not(unix))]
+    fn of(_meta: &std::fs::Metadata) -> Option<Identity> {
+        None
+    }
+
+    /// Whether the file changed less than two seconds ago: then it could
+    /// change again without a new change time on a filesystem whose clock
+    /// is coarse, so its identity is not recorded (git's "racily clean"
+    /// rule, as for program files in [`remember`]).
+    fn is_settled(&self) -> bool {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let changed = (self.0[3] as i64).max(self.0[5] as i64);
+        now as i64 - changed >= 2
+    }
+
+    fn to_bytes(&self) -> Vec<u8> {
+        self.0.iter().flat_map(|v| v.to_le_bytes()).collect()
+    }
+
+    fn from_bytes(b: &[u8]) -> Option<Identity> {
+        (b.len() == Identity::LEN).then(|| {
+            let mut v = [0u64; 7];
+            for (i, c) in b.chunks_exact(8).enumerate() {
+                v[i] = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+            }
+            Identity(v)
+        })
+    }
+}
+
+/// Loads the code `path` that `seal` (read from `seal_path`) vouches for:
+/// mapped as it is when it is the very file last checked, else checked
+/// against the seal's hash first (and its identity written into the seal
+/// once it is settled).
+fn open_sealed(
+    engine: &Engine,
+    path: &Path,
+    seal_path: &Path,
+    seal: &[u8],
+) -> anyhow::Result<Compiled> {
+    if seal.len() < HEADER || &seal[..16] != CACHE_MAGIC {
+        bail!("not written by this Warden");
+    }
+    if u64::from_le_bytes(seal[16..24].try_into().expect("8 bytes")) != engine_hash(engine) {
+        bail!("compiled by another Warden version or with other settings");
+    }
+    let component = seal[24] == 1;
+    let identity = Identity::of(&std::fs::metadata(path)?);
+    let checked = Identity::from_bytes(&seal[HEADER..]);
+    if identity.is_none() || identity != checked {
+        // (Not settled, never checked, or changed since: read it whole.)
+        let code = std::fs::read(path)?;
+        if blake3::hash(&code).as_bytes() != &seal[25..57] {
+            bail!("its contents are damaged (checksum mismatch)");
+        }
+        if let Some(id) = identity.as_ref().filter(|id| id.is_settled()) {
+            let mut sealed = seal[..HEADER].to_vec();
+            sealed.extend_from_slice(&id.to_bytes());
+            if let Err(e) = write_atomically(seal_path, &sealed) {
+                tracing::debug!("compile cache seal not updated: {e}");
+            }
+        }
+    }
+    // SAFETY: the file holds code that wasmtime serialized for an engine
+    // with the same compatibility hash (checked above), and it is byte for
+    // byte the code whose BLAKE3 hash this Warden wrote in the seal: it was
+    // just checked against it, or it is the same file, unchanged, that was
+    // checked before (same identity); and it is still that file after
+    // wasmtime opened it (checked below, else the code is dropped unrun).
+    // wasmtime maps it copy-on-write, and the cache never changes a file
+    // in place (it writes a new file and renames it over the old one), so
+    // the mapped code stays what was checked; wasmtime re-checks its own
+    // header as well.
+    let compiled = if component {
+        Compiled::Component(unsafe { Component::deserialize_file(engine, path) }?)
+    } else {
+        Compiled::Module(unsafe { Module::deserialize_file(engine, path) }?)
+    };
+    if Identity::of(&std::fs::metadata(path)?) != identity {
+        bail!("it was replaced while it was being loaded");
+    }
+    Ok(compiled)
 }
 
 /// True when `bytes` is a component rather than a core module.
@@ -133,13 +260,17 @@ pub fn compile_cached(
         Compiled::Component(c) => c.serialize(),
     };
     if let Ok(payload) = payload {
-        let entry = header(
+        let seal = header(
             CACHE_MAGIC,
             engine,
             matches!(compiled, Compiled::Component(_)),
+            &[],
             &payload,
         );
-        if let Err(e) = write_atomically(&path, &entry) {
+        // The code first: a seal never names code that is not there yet.
+        let written = write_atomically(&path, &payload)
+            .and_then(|()| write_atomically(&path.with_extension("seal"), &seal));
+        if let Err(e) = written {
             tracing::debug!("compile cache not written: {e}");
         }
     }
@@ -158,8 +289,9 @@ fn entry_path(engine: &Engine, dir: &Path, content: &str) -> PathBuf {
 /// be replaced).
 pub fn load_entry(engine: &Engine, dir: &Path, content: &str) -> Option<Compiled> {
     let path = entry_path(engine, dir, content);
-    let data = std::fs::read(&path).ok()?;
-    match check(CACHE_MAGIC, engine, &data).and_then(|(c, p)| load(engine, c, p)) {
+    let seal_path = path.with_extension("seal");
+    let seal = std::fs::read(&seal_path).ok()?;
+    match open_sealed(engine, &path, &seal_path, &seal) {
         Ok(compiled) => {
             tracing::debug!(path = %path.display(), "compile cache hit");
             Some(compiled)
@@ -278,7 +410,7 @@ pub fn precompile(engine: &Engine, bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
     }
     .map_err(anyhow::Error::from)
     .context("cannot compile it")?;
-    Ok(header(CWASM_MAGIC, engine, component, &payload))
+    Ok(header(CWASM_MAGIC, engine, component, &payload, &payload))
 }
 
 /// Loads a file written by `warden compile`, refusing anything else.

@@ -213,3 +213,58 @@ fn program_files_are_remembered_by_identity_and_never_stale() {
         .unwrap();
     assert_eq!(run_path(&cache, &program), 9);
 }
+
+fn seal_of(entry: &Path) -> Vec<u8> {
+    std::fs::read(entry.with_extension("seal")).unwrap()
+}
+
+/// A cache entry's code is checked against the hash in its seal while it
+/// is new; once settled (two seconds old), the seal records which file was
+/// checked and later loads map that file without reading it. Code changed
+/// after that, even in place and within a second, is a new file to the
+/// seal (a new change time): it is read, fails the hash, and is recompiled
+/// and replaced; so is a seal that vouches for other code.
+#[cfg(unix)]
+#[test]
+fn sealed_code_is_mapped_unread_until_it_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::default();
+    compile_cached(&engine, WAT.as_bytes(), Some(dir.path())).unwrap();
+    let entry = entries(dir.path()).remove(0);
+    let fresh = seal_of(&entry);
+    let c = compile_cached(&engine, WAT.as_bytes(), Some(dir.path())).unwrap();
+    assert_eq!(answer(&engine, c), 42);
+    assert_eq!(seal_of(&entry), fresh, "code just written is not sealed yet");
+
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let c = compile_cached(&engine, WAT.as_bytes(), Some(dir.path())).unwrap();
+    assert_eq!(answer(&engine, c), 42);
+    let sealed = seal_of(&entry);
+    assert_eq!(sealed.len(), fresh.len() + 7 * 8, "settled code is sealed");
+    assert_eq!(sealed[..fresh.len()], fresh[..]);
+    let c = compile_cached(&engine, WAT.as_bytes(), Some(dir.path())).unwrap();
+    assert_eq!(answer(&engine, c), 42);
+    assert_eq!(seal_of(&entry), sealed, "a sealed hit changes nothing");
+
+    // Damage in place, same size, right after: caught all the same.
+    let good = std::fs::read(&entry).unwrap();
+    let mut bad = good.clone();
+    let last = bad.len() - 1;
+    bad[last] ^= 0xff;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&entry)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, &bad))
+        .unwrap();
+    let c = compile_cached(&engine, WAT.as_bytes(), Some(dir.path())).unwrap();
+    assert_eq!(answer(&engine, c), 42);
+    assert_eq!(std::fs::read(&entry).unwrap(), good, "the damaged code was replaced");
+
+    // A seal whose hash is not the code's: the code is not trusted.
+    let mut lying = seal_of(&entry);
+    lying[30] ^= 1;
+    std::fs::write(entry.with_extension("seal"), &lying).unwrap();
+    let c = compile_cached(&engine, WAT.as_bytes(), Some(dir.path())).unwrap();
+    assert_eq!(answer(&engine, c), 42);
+    assert_ne!(seal_of(&entry), lying, "the entry was written anew");
+}
