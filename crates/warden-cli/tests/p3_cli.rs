@@ -54,6 +54,30 @@ fn p3_command_args_env_clock_random_and_exit_code() {
     assert!(start.elapsed() >= Duration::from_millis(50));
 }
 
+/// A short `wait-for` lasts as long as asked, not until the async
+/// runtime's next millisecond tick (100 waits of 10 µs took 110 ms), and
+/// never less.
+#[test]
+fn short_waits_are_not_rounded_up_to_the_timer_tick() {
+    let out = Warden::new()
+        .arg("run")
+        .arg(hello())
+        .args(["--short-waits", "100", "10"])
+        .output();
+    out.assert_code(0);
+    let took: u64 = out
+        .stdout
+        .strip_prefix("100 waits of 10 us took ")
+        .and_then(|rest| rest.trim_end().strip_suffix(" us"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{}", out.describe()));
+    assert!(took >= 1000, "waits ended early: {took} us in all");
+    assert!(
+        took < 50_000,
+        "waits rounded up to the timer's tick: {took} us in all"
+    );
+}
+
 #[test]
 fn p3_command_success_without_env() {
     let wasm = hello();

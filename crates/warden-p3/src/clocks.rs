@@ -1,6 +1,6 @@
 //! wasi:clocks@0.3 — monotonic-clock (with the async `wait-for` and
-//! `wait-until`, which sleep on the tokio timer without blocking the
-//! thread), system-clock.
+//! `wait-until`, which sleep without blocking the guest's thread, as long
+//! as asked to the microsecond), system-clock.
 
 use crate::bindings::wasi::clocks::{monotonic_clock, system_clock, types};
 use crate::{WasiP3, WasiP3Ctx};
@@ -38,16 +38,43 @@ impl<T> monotonic_clock::HostWithStore<T> for WasiP3 {
     }
 }
 
-/// Sleeps until monotonic `until` on the tokio timer: the guest's task
-/// waits, the thread does not. In virtual time, time jumps there at once.
+/// tokio's timer wheel ticks once a millisecond: a sleep on it ends at the
+/// first tick after its deadline, so a 10 µs `wait-for` took 1.1 ms.
+const TIMER_TICK_NS: u64 = 1_000_000;
+
+/// How many sub-tick remainders may sleep on threads of their own at once
+/// (process-wide); past that, a remainder waits for the timer's tick. This
+/// bounds the threads a guest's many concurrent short waits can take.
+static PRECISE_SLEEPERS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
+/// Sleeps until monotonic `until`: the guest's task waits, the thread does
+/// not. Up to the last timer tick before the deadline on the tokio timer;
+/// the rest (under a millisecond) on a blocking-pool thread, so that short
+/// waits are as long as asked. In virtual time, time jumps there at once.
 async fn sleep(clocks: Clocks, until: u64) -> wasmtime::Result<()> {
     if clocks.is_virtual() {
         clocks.advance_to(until);
         return Ok(());
     }
     let ns = until.saturating_sub(clocks.monotonic());
-    if ns > 0 {
-        tokio::time::sleep(Duration::from_nanos(ns)).await;
+    if ns > TIMER_TICK_NS {
+        tokio::time::sleep(Duration::from_nanos(ns - TIMER_TICK_NS)).await;
+    }
+    let ns = until.saturating_sub(clocks.monotonic());
+    if ns == 0 {
+        return Ok(());
+    }
+    match PRECISE_SLEEPERS.try_acquire() {
+        Ok(permit) => {
+            // A dropped wait leaves this thread to finish its (sub-tick)
+            // sleep and give the permit back.
+            tokio::task::spawn_blocking(move || {
+                std::thread::sleep(Duration::from_nanos(ns));
+                drop(permit);
+            })
+            .await?;
+        }
+        Err(_) => tokio::time::sleep(Duration::from_nanos(ns)).await,
     }
     Ok(())
 }

@@ -9,7 +9,8 @@
 //! prints it; it always ends with one line on the 0.3 stderr stream.
 //! `p3-hello --values` prints the clocks' and random values instead.
 //! `p3-hello --race` instead races a stdin read against a timer (see
-//! [`race`]).
+//! [`race`]). `p3-hello --short-waits N US` makes N `wait-for`s of US
+//! microseconds and prints how long they took in all.
 
 use wasip3::cli::{
     environment, exit, stderr, stdin, stdout, terminal_stderr, terminal_stdin, terminal_stdout,
@@ -97,6 +98,17 @@ impl wasip3::exports::cli::run::Guest for Hello {
         let args = environment::get_arguments();
         if args.get(1).map(String::as_str) == Some("--race") {
             print(race().await).await;
+            return Ok(());
+        }
+        if args.get(1).map(String::as_str) == Some("--short-waits") {
+            let num = |i: usize| args.get(i).and_then(|a| a.parse::<u64>().ok()).unwrap_or(0);
+            let (n, us) = (num(2), num(3));
+            let start = monotonic_clock::now();
+            for _ in 0..n {
+                monotonic_clock::wait_for(us * 1000).await;
+            }
+            let took = (monotonic_clock::now() - start) / 1000;
+            print(format!("{n} waits of {us} us took {took} us\n")).await;
             return Ok(());
         }
         if args.get(1).map(String::as_str) == Some("--values") {
