@@ -214,6 +214,7 @@ fn program_files_are_remembered_by_identity_and_never_stale() {
     assert_eq!(run_path(&cache, &program), 9);
 }
 
+#[cfg(unix)]
 fn seal_of(entry: &Path) -> Vec<u8> {
     std::fs::read(entry.with_extension("seal")).unwrap()
 }
@@ -234,7 +235,11 @@ fn sealed_code_is_mapped_unread_until_it_changes() {
     let fresh = seal_of(&entry);
     let c = compile_cached(&engine, WAT.as_bytes(), Some(dir.path())).unwrap();
     assert_eq!(answer(&engine, c), 42);
-    assert_eq!(seal_of(&entry), fresh, "code just written is not sealed yet");
+    assert_eq!(
+        seal_of(&entry),
+        fresh,
+        "code just written is not sealed yet"
+    );
 
     std::thread::sleep(std::time::Duration::from_millis(2100));
     let c = compile_cached(&engine, WAT.as_bytes(), Some(dir.path())).unwrap();
@@ -258,7 +263,11 @@ fn sealed_code_is_mapped_unread_until_it_changes() {
         .unwrap();
     let c = compile_cached(&engine, WAT.as_bytes(), Some(dir.path())).unwrap();
     assert_eq!(answer(&engine, c), 42);
-    assert_eq!(std::fs::read(&entry).unwrap(), good, "the damaged code was replaced");
+    assert_eq!(
+        std::fs::read(&entry).unwrap(),
+        good,
+        "the damaged code was replaced"
+    );
 
     // A seal whose hash is not the code's: the code is not trusted.
     let mut lying = seal_of(&entry);
