@@ -117,8 +117,13 @@ impl Identity {
 
     #[cfg(unix)]
     fn of(meta: &std::fs::Metadata) -> Option<Identity> {
+        Some(Identity::unix(meta))
+    }
+
+    #[cfg(unix)]
+    fn unix(meta: &std::fs::Metadata) -> Identity {
         use std::os::unix::fs::MetadataExt;
-        Some(Identity([
+        Identity([
             meta.dev(),
             meta.ino(),
             meta.size(),
@@ -126,7 +131,7 @@ impl Identity {
             meta.mtime_nsec() as u64,
             meta.ctime() as u64,
             meta.ctime_nsec() as u64,
-        ]))
+        ])
     }
 
     /// Elsewhere the code is checked against its hash at every load.
@@ -320,18 +325,12 @@ pub struct Remembered {
 /// which no user can set back; a file replaced by another gets a new one.
 #[cfg(unix)]
 fn identity_path(engine: &Engine, dir: &Path, meta: &std::fs::Metadata) -> PathBuf {
-    use std::os::unix::fs::MetadataExt;
     let mut h = blake3::Hasher::new();
-    for v in [
-        meta.dev(),
-        meta.ino(),
-        meta.size(),
-        meta.mtime() as u64,
-        meta.mtime_nsec() as u64,
-        meta.ctime() as u64,
-        meta.ctime_nsec() as u64,
-        engine_hash(engine),
-    ] {
+    for v in Identity::unix(meta)
+        .0
+        .into_iter()
+        .chain([engine_hash(engine)])
+    {
         h.update(&v.to_le_bytes());
     }
     let key = h.finalize().to_hex();
@@ -365,12 +364,7 @@ pub fn remember(
     bytes: &[u8],
     concurrent: bool,
 ) {
-    use std::os::unix::fs::MetadataExt;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    if now - meta.mtime().max(meta.ctime()) < 2 {
+    if !Identity::unix(meta).is_settled() {
         return;
     }
     let line = format!(
