@@ -53,31 +53,35 @@ fn engine_hash(engine: &Engine) -> u64 {
     h.finish()
 }
 
-/// The header for `payload`, followed by `rest` (a `.cwasm`: the payload;
-/// a cache seal: nothing, or the identity of the code checked).
-fn header(
-    magic: &[u8; 16],
-    engine: &Engine,
-    component: bool,
-    rest: &[u8],
-    payload: &[u8],
-) -> Vec<u8> {
-    let mut out = Vec::with_capacity(HEADER + rest.len());
+/// The header for `payload`: the magic, the engine's hash, the kind, and
+/// the BLAKE3 hash of the payload. A `.cwasm` is this followed by the
+/// payload; a cache seal is this, then nothing or the identity of the code
+/// checked.
+fn header(magic: &[u8; 16], engine: &Engine, component: bool, payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(HEADER);
     out.extend_from_slice(magic);
     out.extend_from_slice(&engine_hash(engine).to_le_bytes());
     out.push(component as u8);
     out.extend_from_slice(blake3::hash(payload).as_bytes());
-    out.extend_from_slice(rest);
     out
 }
 
-/// Checks a file's header against `engine` and its payload against its
-/// hash; returns (is_component, payload).
-fn check<'a>(
+/// A header that [`read_header`] found written by this Warden for this
+/// engine.
+struct Header<'a> {
+    component: bool,
+    /// The BLAKE3 hash of the code it vouches for.
+    hash: &'a [u8],
+    /// What follows the header in the same file.
+    rest: &'a [u8],
+}
+
+/// Checks the header at the start of `bytes` against `magic` and `engine`.
+fn read_header<'a>(
     magic: &[u8; 16],
     engine: &Engine,
     bytes: &'a [u8],
-) -> anyhow::Result<(bool, &'a [u8])> {
+) -> anyhow::Result<Header<'a>> {
     if bytes.len() < HEADER || &bytes[..16] != magic {
         bail!("not written by this Warden");
     }
@@ -85,16 +89,24 @@ fn check<'a>(
     if hash != engine_hash(engine) {
         bail!("compiled by another Warden version or with other settings");
     }
-    let payload = &bytes[HEADER..];
-    if blake3::hash(payload).as_bytes() != &bytes[25..57] {
+    Ok(Header {
+        component: bytes[24] == 1,
+        hash: &bytes[25..HEADER],
+        rest: &bytes[HEADER..],
+    })
+}
+
+/// Fails unless `code` is the code whose BLAKE3 hash is `hash`.
+fn check_code(hash: &[u8], code: &[u8]) -> anyhow::Result<()> {
+    if blake3::hash(code).as_bytes() != hash {
         bail!("its contents are damaged (checksum mismatch)");
     }
-    Ok((bytes[24] == 1, payload))
+    Ok(())
 }
 
 fn load(engine: &Engine, component: bool, payload: &[u8]) -> anyhow::Result<Compiled> {
     // SAFETY: `payload` is code that wasmtime serialized for an engine with
-    // the same compatibility hash (checked in `check`), and its BLAKE3 hash
+    // the same compatibility hash (checked by `read_header`), and its BLAKE3 hash
     // matches the one written with it, so it is byte for byte what this
     // Warden wrote; wasmtime re-checks its own header as well.
     Ok(if component {
@@ -178,21 +190,12 @@ fn open_sealed(
     seal_path: &Path,
     seal: &[u8],
 ) -> anyhow::Result<Compiled> {
-    if seal.len() < HEADER || &seal[..16] != CACHE_MAGIC {
-        bail!("not written by this Warden");
-    }
-    if u64::from_le_bytes(seal[16..24].try_into().expect("8 bytes")) != engine_hash(engine) {
-        bail!("compiled by another Warden version or with other settings");
-    }
-    let component = seal[24] == 1;
+    let header = read_header(CACHE_MAGIC, engine, seal)?;
     let identity = Identity::of(&std::fs::metadata(path)?);
-    let checked = Identity::from_bytes(&seal[HEADER..]);
+    let checked = Identity::from_bytes(header.rest);
     if identity.is_none() || identity != checked {
         // (Not settled, never checked, or changed since: read it whole.)
-        let code = std::fs::read(path)?;
-        if blake3::hash(&code).as_bytes() != &seal[25..57] {
-            bail!("its contents are damaged (checksum mismatch)");
-        }
+        check_code(header.hash, &std::fs::read(path)?)?;
         if let Some(id) = identity.as_ref().filter(|id| id.is_settled()) {
             let mut sealed = seal[..HEADER].to_vec();
             sealed.extend_from_slice(&id.to_bytes());
@@ -211,7 +214,7 @@ fn open_sealed(
     // in place (it writes a new file and renames it over the old one), so
     // the mapped code stays what was checked; wasmtime re-checks its own
     // header as well.
-    let compiled = if component {
+    let compiled = if header.component {
         Compiled::Component(unsafe { Component::deserialize_file(engine, path) }?)
     } else {
         Compiled::Module(unsafe { Module::deserialize_file(engine, path) }?)
@@ -269,7 +272,6 @@ pub fn compile_cached(
             CACHE_MAGIC,
             engine,
             matches!(compiled, Compiled::Component(_)),
-            &[],
             &payload,
         );
         // The code first: a seal never names code that is not there yet.
@@ -404,12 +406,15 @@ pub fn precompile(engine: &Engine, bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
     }
     .map_err(anyhow::Error::from)
     .context("cannot compile it")?;
-    Ok(header(CWASM_MAGIC, engine, component, &payload, &payload))
+    let mut cwasm = header(CWASM_MAGIC, engine, component, &payload);
+    cwasm.extend_from_slice(&payload);
+    Ok(cwasm)
 }
 
 /// Loads a file written by `warden compile`, refusing anything else.
 pub fn load_precompiled(engine: &Engine, bytes: &[u8]) -> anyhow::Result<Compiled> {
-    let (component, payload) = check(CWASM_MAGIC, engine, bytes)
+    let header = read_header(CWASM_MAGIC, engine, bytes)
+        .and_then(|h| check_code(h.hash, h.rest).map(|()| h))
         .context("refusing to run this precompiled file: only files written by `warden compile` of this Warden are run")?;
-    load(engine, component, payload)
+    load(engine, header.component, header.rest)
 }
