@@ -2,6 +2,8 @@
 //! WASI 0.1 module (wasm32-wasip1) and as a WASI 0.2 component
 //! (wasm32-wasip2). `syscalls WORKLOAD ARGS...`; see bench/run.
 
+mod compute;
+
 use std::fs;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::time::Duration;
@@ -95,16 +97,7 @@ fn main() {
         }
         // hash MIB MiB in memory: pure computation, no system calls.
         "compute" => {
-            let mib = num(2) as usize;
-            let data: Vec<u8> = (0..(1usize << 20)).map(|i| (i * 31 % 251) as u8).collect();
-            let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-            for round in 0..mib {
-                for chunk in data.chunks_exact(8) {
-                    let w = u64::from_le_bytes(chunk.try_into().unwrap()) ^ round as u64;
-                    h = (h ^ w).wrapping_mul(0x0000_0100_0000_01b3).rotate_left(23);
-                }
-            }
-            println!("{h:016x}");
+            println!("{:016x}", compute::hash(num(2) as usize));
         }
         "hello" => println!("hello, world"),
         other => panic!("unknown workload {other}"),

@@ -14,6 +14,11 @@ use wasip3::clocks::monotonic_clock;
 use wasip3::filesystem::preopens;
 use wasip3::filesystem::types::{Descriptor, DescriptorFlags, OpenFlags, PathFlags};
 use wasip3::wit_bindgen::StreamResult;
+#[path = "../../../bench/workloads/compute.rs"]
+mod compute;
+#[path = "../../shared/p3_print.rs"]
+mod p3_print;
+use p3_print::print;
 
 wasip3::cli::command::export!(Bench);
 
@@ -65,15 +70,6 @@ async fn write_at(f: &Descriptor, data: Vec<u8>, offset: u64) {
     done.await.expect("write-via-stream failed");
 }
 
-async fn print(text: String) {
-    let (mut tx, rx) = wasip3::wit_stream::new();
-    let done = stdout::write_via_stream(rx);
-    let rest = tx.write_all(text.into_bytes()).await;
-    assert!(rest.is_empty(), "stdout took only part of the text");
-    drop(tx);
-    done.await.expect("stdout stream failed");
-}
-
 impl wasip3::exports::cli::run::Guest for Bench {
     async fn run() -> Result<(), ()> {
         let args = environment::get_arguments();
@@ -84,7 +80,13 @@ impl wasip3::exports::cli::run::Guest for Bench {
             // each.
             "lseek-write" => {
                 let n = num(&args, 3);
-                let f = open(&dirs, arg(&args, 2), OpenFlags::CREATE | OpenFlags::TRUNCATE, rw).await;
+                let f = open(
+                    &dirs,
+                    arg(&args, 2),
+                    OpenFlags::CREATE | OpenFlags::TRUNCATE,
+                    rw,
+                )
+                .await;
                 for i in 0..n {
                     write_at(&f, vec![i as u8], i % 4096).await;
                 }
@@ -95,7 +97,13 @@ impl wasip3::exports::cli::run::Guest for Bench {
                 let (dir, n) = (arg(&args, 2), num(&args, 3));
                 let mut total = 0;
                 for i in 0..n {
-                    let f = open(&dirs, &format!("{dir}/f{}", i % 1000), OpenFlags::empty(), DescriptorFlags::READ).await;
+                    let f = open(
+                        &dirs,
+                        &format!("{dir}/f{}", i % 1000),
+                        OpenFlags::empty(),
+                        DescriptorFlags::READ,
+                    )
+                    .await;
                     let (mut rx, done) = f.read_via_stream(0);
                     let (_, buf) = rx.read(Vec::with_capacity(256)).await;
                     total += buf.len();
@@ -134,7 +142,13 @@ impl wasip3::exports::cli::run::Guest for Bench {
             // write MIB MiB sequentially in 64 KiB blocks, one stream.
             "seq-write" => {
                 let mib = num(&args, 3);
-                let f = open(&dirs, arg(&args, 2), OpenFlags::CREATE | OpenFlags::TRUNCATE, rw).await;
+                let f = open(
+                    &dirs,
+                    arg(&args, 2),
+                    OpenFlags::CREATE | OpenFlags::TRUNCATE,
+                    rw,
+                )
+                .await;
                 let (mut tx, rx) = wasip3::wit_stream::new::<u8>();
                 let done = f.write_via_stream(rx, 0);
                 let mut block = vec![7u8; 64 << 10];
@@ -148,7 +162,13 @@ impl wasip3::exports::cli::run::Guest for Bench {
             }
             // read a file sequentially in 64 KiB blocks, one stream.
             "seq-read" => {
-                let f = open(&dirs, arg(&args, 2), OpenFlags::empty(), DescriptorFlags::READ).await;
+                let f = open(
+                    &dirs,
+                    arg(&args, 2),
+                    OpenFlags::empty(),
+                    DescriptorFlags::READ,
+                )
+                .await;
                 let (mut rx, done) = f.read_via_stream(0);
                 let mut total = 0u64;
                 let mut block = Vec::with_capacity(64 << 10);
@@ -185,15 +205,7 @@ impl wasip3::exports::cli::run::Guest for Bench {
             }
             // hash MIB MiB in memory: pure computation, no system calls.
             "compute" => {
-                let mib = num(&args, 2) as usize;
-                let data: Vec<u8> = (0..(1usize << 20)).map(|i| (i * 31 % 251) as u8).collect();
-                let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-                for round in 0..mib {
-                    for chunk in data.chunks_exact(8) {
-                        let w = u64::from_le_bytes(chunk.try_into().unwrap()) ^ round as u64;
-                        h = (h ^ w).wrapping_mul(0x0000_0100_0000_01b3).rotate_left(23);
-                    }
-                }
+                let h = compute::hash(num(&args, 2) as usize);
                 print(format!("{h:016x}\n")).await;
             }
             "hello" => print("hello, world\n".to_string()).await,

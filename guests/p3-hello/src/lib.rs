@@ -17,6 +17,9 @@ use wasip3::cli::{
 };
 use wasip3::clocks::{monotonic_clock, system_clock};
 use wasip3::random::{insecure, insecure_seed, random};
+#[path = "../../shared/p3_print.rs"]
+mod p3_print;
+use p3_print::print;
 
 wasip3::cli::command::export!(Hello);
 
@@ -82,15 +85,6 @@ async fn big_write(n: usize) {
     let _ = etx.write_all(line.into_bytes()).await;
     drop(etx);
     let _ = edone.await;
-}
-
-async fn print(text: String) {
-    let (mut tx, rx) = wasip3::wit_stream::new();
-    let done = stdout::write_via_stream(rx);
-    let rest = tx.write_all(text.into_bytes()).await;
-    assert!(rest.is_empty(), "stdout took only part of the text");
-    drop(tx);
-    done.await.expect("stdout stream failed");
 }
 
 impl wasip3::exports::cli::run::Guest for Hello {

@@ -23,7 +23,10 @@
 //! If the host lets a misuse through, the guest prints `let <mode> through`
 //! on stdout and exits 0.
 
-use wasip3::cli::{environment, stdout};
+use wasip3::cli::environment;
+#[path = "../../shared/p3_print.rs"]
+mod p3_print;
+use p3_print::print;
 
 wasip3::cli::command::export!(Misuse);
 
@@ -103,15 +106,6 @@ fn read_future_once(f: u32) -> u32 {
         waitable_set_drop(set);
         event[2]
     }
-}
-
-async fn print(text: String) {
-    let (mut tx, rx) = wasip3::wit_stream::new();
-    let done = stdout::write_via_stream(rx);
-    let rest = tx.write_all(text.into_bytes()).await;
-    assert!(rest.is_empty(), "stdout took only part of the text");
-    drop(tx);
-    done.await.expect("stdout stream failed");
 }
 
 impl wasip3::exports::cli::run::Guest for Misuse {
